@@ -1,0 +1,144 @@
+/*
+** program.h — a scenario as data: statements, scripts and paths.
+**
+** Invariants:
+**   - A program is self-contained plain data: names are indices into its own
+**     symbol table (prog->syms), scripts are index ranges into prog->actions.
+**   - Every program the parser accepts, and every program built through this
+**     API, prints as a valid .gcs scenario (scenario.h) that parses back to an
+**     equal program (program_equal).
+**   - Top-level statements only name symbols that are bound at that point
+**     (new / weakref bind, del unbinds): the parser checks it statically.
+**     Scripts may name any symbol the program binds somewhere; at run time an
+**     unbound name resolves to nothing.
+**   - Sizes are bounded by the GCS_MAX_* constants below.
+*/
+#ifndef GCSIM_PROGRAM_H
+#define GCSIM_PROGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GCS_MAX_PATH_STEPS 16
+#define GCS_MAX_NAME 63
+
+/* Object kinds of the scenario language (weakref objects are made by the
+   weakref statement and action, never by `new`). */
+enum gcs_kind {
+  GCS_OBJECT = 0, /* tracked, tp_traverse, tp_clear (instance, dict, list) */
+  GCS_NOCLEAR,    /* tracked, tp_traverse, no tp_clear (tuple-like) */
+  GCS_FUNCTION,   /* tracked, callable, tp_clear as the policy says */
+  GCS_OPAQUE,     /* not gc: holds references gc cannot see (cffi CField) */
+  GCS_LEAF,       /* not gc, holds no references (str, int) */
+  GCS_WEAKREF,    /* weakref.ref: tracked, traverses its callback only */
+  GCS_NKINDS
+};
+
+#define GCS_FLAG_FIN 1u    /* tp_finalize (__del__, PEP 442) */
+#define GCS_FLAG_LEGACY 2u /* legacy tp_del: uncollectable in cycles */
+
+/* A path: root then steps. A step >= 0 follows slot N; GCS_STEP_CALL calls
+   a weakref for its referent. */
+enum gcs_root { GCS_ROOT_NONE = 0, GCS_ROOT_SELF, GCS_ROOT_ARG, GCS_ROOT_NAME };
+#define GCS_STEP_CALL (-1)
+
+struct gcs_path {
+  uint8_t root;   /* enum gcs_root */
+  uint8_t nsteps; /* <= GCS_MAX_PATH_STEPS */
+  uint32_t sym;   /* GCS_ROOT_NAME: index into prog->syms */
+  int32_t step[GCS_MAX_PATH_STEPS];
+};
+
+/* Top-level statements. */
+enum gcs_op {
+  GCS_POLICY = 0, /* policy SPEC (text in prog->policy) */
+  GCS_NEW,        /* new NAME KIND [FLAG...] */
+  GCS_LINK,       /* link A B */
+  GCS_UNLINK,     /* unlink A B */
+  GCS_WEAKREF_OP, /* weakref W T [C] */
+  GCS_DEL,        /* del NAME */
+  GCS_UNTRACK,    /* untrack A */
+  GCS_TRACK,      /* track A */
+  GCS_COLLECT,    /* collect [GEN] */
+  GCS_GC_ENABLE,  /* gc enable */
+  GCS_GC_DISABLE, /* gc disable */
+  GCS_SAVEALL,    /* gc saveall on|off  (gc.set_debug(gc.DEBUG_SAVEALL)) */
+  GCS_THRESHOLD,  /* threshold T0 [T1 [T2]] */
+  GCS_GET_OBJECTS,/* get_objects */
+  GCS_EXIT,       /* exit: interpreter shutdown */
+  GCS_ON_FINALIZE,/* on NAME finalize: ACTIONS */
+  GCS_ON_CALL,    /* on NAME call: ACTIONS */
+  GCS_NOPS
+};
+
+/* Script actions. */
+enum gcs_act {
+  GCS_A_TOUCH = 0,   /* touch PATH */
+  GCS_A_CALL,        /* call PATH */
+  GCS_A_KEEP,        /* keep PATH */
+  GCS_A_LINK,        /* link PATH PATH */
+  GCS_A_UNLINK,      /* unlink PATH PATH */
+  GCS_A_DROP,        /* drop PATH */
+  GCS_A_WEAKREF,     /* weakref HOLDER TARGET [CALLBACK] */
+  GCS_A_GET_OBJECTS, /* get_objects */
+  GCS_A_COLLECT,     /* collect GEN */
+  GCS_NACTS
+};
+
+struct gcs_action {
+  uint8_t act;        /* enum gcs_act */
+  uint8_t has_c;      /* weakref: a callback path is given */
+  int32_t gen;        /* collect */
+  struct gcs_path a, b, c;
+};
+
+struct gcs_stmt {
+  uint8_t op;         /* enum gcs_op */
+  uint8_t kind;       /* new: enum gcs_kind */
+  uint8_t flags;      /* new: GCS_FLAG_*; saveall: 1 = on */
+  uint8_t has_c;      /* weakref: a callback is given; threshold: count */
+  uint32_t line;      /* 1-based source line (0 when built, not parsed) */
+  uint32_t sym;       /* new/weakref/del/on: the name */
+  int64_t n[3];       /* collect: gen; threshold: T0..T2 */
+  struct gcs_path a, b, c; /* link/unlink: a b; weakref: b = target, c = cb;
+                              untrack/track: a */
+  uint32_t script;    /* on: index into prog->scripts */
+};
+
+struct gcs_script {
+  uint32_t first, count; /* range in prog->actions */
+};
+
+struct gcs_program {
+  struct gcs_stmt *stmts;
+  uint32_t nstmts, capstmts;
+  struct gcs_action *actions;
+  uint32_t nactions, capactions;
+  struct gcs_script *scripts;
+  uint32_t nscripts, capscripts;
+  char (*syms)[GCS_MAX_NAME + 1];
+  uint32_t nsyms, capsyms;
+  char policy[256]; /* text of the last `policy` statement, "" if none */
+};
+
+void program_init(struct gcs_program *p);
+void program_free(struct gcs_program *p);
+
+/* Intern a name; returns its index, or UINT32_MAX if out of memory or the
+   name is longer than GCS_MAX_NAME. */
+uint32_t program_sym(struct gcs_program *p, const char *name);
+
+/* Append; return a pointer to the zeroed new element, NULL on OOM. */
+struct gcs_stmt *program_add_stmt(struct gcs_program *p);
+struct gcs_action *program_add_action(struct gcs_program *p);
+/* Start a script whose actions are the next ones added; returns its index. */
+uint32_t program_add_script(struct gcs_program *p);
+
+/* Names of kinds, ops and actions as the scenario language spells them. */
+const char *program_kind_name(enum gcs_kind k);
+int program_kind_from_name(const char *s); /* -1 if unknown */
+
+/* Structural equality (same statements, scripts, names, policy). */
+int program_equal(const struct gcs_program *a, const struct gcs_program *b);
+
+#endif

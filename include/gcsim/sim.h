@@ -1,0 +1,97 @@
+/*
+** sim.h — the runtime model: run a program under a policy.
+**
+** Invariants:
+**   - All state lives in one struct sim made by sim_create(); there are no
+**     mutable globals, no clocks, no random numbers, and no addresses in any
+**     output or ordering. Objects are dense integer ids in creation order.
+**   - The same program under the same policy gives the same event stream,
+**     byte for byte, and so the same fingerprint, in every build.
+**   - A run stops at its first violation (status SIM_VIOLATION). A broken
+**     model (refcount or list bookkeeping) is SIM_INTERNAL, never a finding.
+**   - The model does no I/O: events go to the sink its caller hands it.
+**   - Deallocation never recurses in C per object: a chain of any length
+**     frees with bounded C stack. C recursion only follows user code
+**     (finalizer and callback scripts), bounded by SIM_MAX_SCRIPT_DEPTH.
+*/
+#ifndef GCSIM_SIM_H
+#define GCSIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gcsim/event.h"
+#include "gcsim/policy.h"
+#include "gcsim/program.h"
+
+#define SIM_MAX_SCRIPT_DEPTH 64
+
+enum sim_status {
+  SIM_OK = 0,        /* ran to the end, no violation */
+  SIM_VIOLATION = 1, /* stopped at a violation */
+  SIM_BADINPUT = 2,  /* the program cannot run (e.g. out of bounds sizes) */
+  SIM_INTERNAL = 3   /* the model's own bookkeeping broke */
+};
+
+/* The violation kinds of design.md. */
+enum sim_vkind {
+  SV_NONE = 0,
+  SV_TOUCH_AFTER_CLEAR,
+  SV_CALL_AFTER_CLEAR,
+  SV_USE_AFTER_FREE,
+  SV_FINALIZER_TWICE,
+  SV_EXPOSED_CLEARED,
+  SV_FREED_REACHABLE,
+  SV_LIST_CORRUPT,
+  SV_NKINDS
+};
+const char *sim_vkind_name(enum sim_vkind k);
+
+typedef void (*sim_sink)(void *user, const struct gcs_event *e,
+                         const char *jsonl, size_t len);
+
+struct sim_options {
+  struct policy policy;
+  int check_every_step; /* run the bookkeeping walker after every step */
+  sim_sink sink;        /* may be NULL: events are only fingerprinted */
+  void *sink_user;
+};
+
+struct sim_violation {
+  enum sim_vkind kind;
+  uint32_t step;        /* statement ordinal (1-based) */
+  char obj[64];         /* label of the object */
+  char detail[512];     /* what happened and the chain of references */
+};
+
+struct sim;
+
+/* NULL when out of memory. */
+struct sim *sim_create(const struct sim_options *opt);
+void sim_destroy(struct sim *s);
+
+/* Run every statement of prog (which must outlive s). */
+enum sim_status sim_run(struct sim *s, const struct gcs_program *prog);
+
+/* Run statement i only (statements must be run in order from 0). */
+enum sim_status sim_step(struct sim *s, const struct gcs_program *prog,
+                         uint32_t i);
+
+uint64_t sim_fingerprint(const struct sim *s);
+uint64_t sim_event_count(const struct sim *s);
+const struct sim_violation *sim_violation(const struct sim *s);
+/* Message of an internal error ("" when none). */
+const char *sim_internal_error(const struct sim *s);
+
+/* Figures for benchmarks and tests. */
+struct sim_stats {
+  uint64_t objects_created, objects_alive, objects_freed;
+  uint64_t model_bytes;  /* bytes the model holds for its objects */
+  uint64_t collections;
+};
+void sim_get_stats(const struct sim *s, struct sim_stats *st);
+
+/* Run the bookkeeping walker now; 0 when sound, else SIM_INTERNAL. */
+int sim_check(struct sim *s);
+
+#endif

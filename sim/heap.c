@@ -1,0 +1,267 @@
+/*
+** heap.c — objects, the gc lists, reference counts and labels.
+**
+** The lists mirror CPython's PyGC_Head lists: circular, doubly linked,
+** tracking appends at the tail of generation 0, gc_list_move unlinks and
+** appends at the tail, gc_list_merge splices at the tail.
+*/
+#define GCSIM_SIM_INTERNAL
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+int sim_oom(struct sim *s) {
+  if (!s->stopped) {
+    snprintf(s->internal, sizeof s->internal, "out of memory");
+    s->status = SIM_INTERNAL;
+    s->stopped = 1;
+  }
+  return -1;
+}
+
+static int grow(void **arr, uint32_t need, uint32_t *cap, size_t elem) {
+  if (need <= *cap) return 0;
+  uint32_t ncap = *cap ? *cap : 16;
+  while (ncap < need) {
+    if (ncap > UINT32_MAX / 2) return -1;
+    ncap *= 2;
+  }
+  void *q = realloc(*arr, (size_t)ncap * elem);
+  if (!q) return -1;
+  *arr = q;
+  *cap = ncap;
+  return 0;
+}
+
+int heap_init(struct sim *s) {
+  if (grow((void **)&s->o, SIM_FIRST_OBJ, &s->cap, sizeof *s->o)) return -1;
+  memset(s->o, 0, SIM_FIRST_OBJ * sizeof *s->o);
+  s->n = SIM_FIRST_OBJ;
+  for (oid h = 1; h < SIM_NLISTS; h++) list_init(s, h);
+  return 0;
+}
+
+void heap_free(struct sim *s) {
+  for (uint32_t i = SIM_FIRST_OBJ; i < s->n; i++) {
+    free(s->o[i].slots);
+    free(s->o[i].wl);
+  }
+  free(s->o);
+  for (uint32_t i = 0; i < s->nauto; i++) free(s->auto_labels[i]);
+  free(s->auto_labels);
+  free(s->labels);
+}
+
+/* Intern a label string (names point into the program, which outlives s). */
+static uint32_t label_add(struct sim *s, const char *label) {
+  if (grow((void **)&s->labels, s->nlabels + 1, &s->caplabels,
+           sizeof *s->labels))
+    return UINT32_MAX;
+  s->labels[s->nlabels] = label;
+  return s->nlabels++;
+}
+
+/* An automatic label: o1, o2, ... for objects, w1, w2, ... for weakrefs. */
+static const char *auto_label(struct sim *s, int weak) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "%c%u", weak ? 'w' : 'o',
+           weak ? ++s->next_w : ++s->next_o);
+  if (grow((void **)&s->auto_labels, s->nauto + 1, &s->capauto,
+           sizeof *s->auto_labels))
+    return NULL;
+  char *copy = malloc(strlen(buf) + 1);
+  if (!copy) return NULL;
+  strcpy(copy, buf);
+  s->auto_labels[s->nauto++] = copy;
+  return copy;
+}
+
+oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label) {
+  if (!label) label = auto_label(s, kind == GCS_WEAKREF);
+  if (!label || grow((void **)&s->o, s->n + 1, &s->cap, sizeof *s->o)) {
+    sim_oom(s);
+    return 0;
+  }
+  uint32_t l = label_add(s, label);
+  if (l == UINT32_MAX) {
+    sim_oom(s);
+    return 0;
+  }
+  oid id = s->n++;
+  struct sobj *o = OBJ(s, id);
+  memset(o, 0, sizeof *o);
+  o->kind = kind;
+  o->flags = flags;
+  o->alive = 1;
+  o->rc = 1;
+  o->label = l;
+  o->fin_script = -1;
+  o->call_script = -1;
+  s->created++;
+  return id;
+}
+
+const char *heap_label(const struct sim *s, oid id) {
+  if (id < SIM_FIRST_OBJ || id >= s->n) return "None";
+  return s->labels[s->o[id].label];
+}
+
+int heap_is_gc(const struct sim *s, oid id) {
+  uint8_t k = s->o[id].kind;
+  return k == GCS_OBJECT || k == GCS_NOCLEAR || k == GCS_FUNCTION ||
+         k == GCS_WEAKREF;
+}
+
+/* Does the type have a tp_clear that gc calls? */
+int heap_has_clear(const struct sim *s, oid id) {
+  switch (s->o[id].kind) {
+  case GCS_OBJECT:
+  case GCS_WEAKREF: return 1;
+  case GCS_FUNCTION: return s->pol.function_clear != PF_NONE;
+  default: return 0;
+  }
+}
+
+/* weakref.ref objects cannot themselves be weakly referenced. */
+int heap_supports_weakrefs(const struct sim *s, oid id) {
+  return s->o[id].kind != GCS_WEAKREF;
+}
+
+/* ---- lists ---- */
+
+void list_init(struct sim *s, oid head) {
+  s->o[head].prev = s->o[head].next = head;
+}
+
+int list_empty(const struct sim *s, oid head) {
+  return s->o[head].next == head;
+}
+
+oid list_first(const struct sim *s, oid head) { return s->o[head].next; }
+
+void list_remove(struct sim *s, oid node) {
+  struct sobj *x = OBJ(s, node);
+  s->o[x->prev].next = x->next;
+  s->o[x->next].prev = x->prev;
+  x->prev = x->next = 0;
+  x->list = L_NONE;
+}
+
+void list_append(struct sim *s, oid node, oid head) {
+  struct sobj *x = OBJ(s, node);
+  oid last = s->o[head].prev;
+  x->prev = last;
+  x->next = head;
+  s->o[last].next = node;
+  s->o[head].prev = node;
+  x->list = (uint8_t)head;
+}
+
+void list_move(struct sim *s, oid node, oid head) {
+  list_remove(s, node);
+  list_append(s, node, head);
+}
+
+void list_merge(struct sim *s, oid from, oid to) {
+  if (from == to || list_empty(s, from)) return;
+  for (oid x = s->o[from].next; x != from; x = s->o[x].next)
+    s->o[x].list = (uint8_t)to;
+  oid tail = s->o[to].prev;
+  oid first = s->o[from].next, last = s->o[from].prev;
+  s->o[tail].next = first;
+  s->o[first].prev = tail;
+  s->o[last].next = to;
+  s->o[to].prev = last;
+  list_init(s, from);
+}
+
+uint64_t list_size(const struct sim *s, oid head) {
+  uint64_t n = 0;
+  for (oid x = s->o[head].next; x != head; x = s->o[x].next) n++;
+  return n;
+}
+
+/* _PyObject_GC_TRACK: append at the tail of generation 0. */
+void heap_track(struct sim *s, oid id) {
+  if (s->o[id].list == L_NONE) list_append(s, id, L_GEN0);
+}
+
+/* PyObject_GC_UnTrack: unlink from whatever list (a no-op if untracked). */
+void heap_untrack(struct sim *s, oid id) {
+  if (s->o[id].list != L_NONE) list_remove(s, id);
+}
+
+/* ---- slots and weakref lists ---- */
+
+int heap_slot_append(struct sim *s, oid holder, oid target) {
+  struct sobj *h = OBJ(s, holder);
+  if (grow((void **)&h->slots, h->nslots + 1, &h->capslots, sizeof *h->slots))
+    return sim_oom(s);
+  h->slots[h->nslots++] = target;
+  return 0;
+}
+
+/*
+** Insert wr into referent's weakref list in CPython's order: a callback-less
+** ref is the shared basic ref at the head; any other ref goes right after
+** the basic ref, i.e. the non-basic part is newest first.
+*/
+int heap_wl_insert(struct sim *s, oid referent, oid wr) {
+  struct sobj *r = OBJ(s, referent);
+  if (grow((void **)&r->wl, r->nwl + 1, &r->capwl, sizeof *r->wl))
+    return sim_oom(s);
+  uint32_t pos = 0;
+  if (s->o[wr].wr_callback != 0 && r->nwl > 0 &&
+      s->o[r->wl[0]].wr_callback == 0)
+    pos = 1;
+  memmove(r->wl + pos + 1, r->wl + pos, (r->nwl - pos) * sizeof *r->wl);
+  r->wl[pos] = wr;
+  r->nwl++;
+  return 0;
+}
+
+void heap_wl_remove(struct sim *s, oid referent, oid wr) {
+  struct sobj *r = OBJ(s, referent);
+  for (uint32_t i = 0; i < r->nwl; i++)
+    if (r->wl[i] == wr) {
+      memmove(r->wl + i, r->wl + i + 1, (r->nwl - i - 1) * sizeof *r->wl);
+      r->nwl--;
+      return;
+    }
+}
+
+/* ---- reference counts ---- */
+
+void heap_incref(struct sim *s, oid id) { s->o[id].rc++; }
+
+/* Py_DECREF: at zero, run the whole deallocation cascade before returning. */
+void heap_decref(struct sim *s, oid id) {
+  struct sobj *o = OBJ(s, id);
+  if (o->rc <= 0) {
+    sim_internal(s, "decref of %s with refcount %lld", heap_label(s, id),
+                 (long long)o->rc);
+    return;
+  }
+  if (--o->rc == 0) dealloc_run(s, id);
+}
+
+/* Append a global (name binding or keep); returns its index, -1 on OOM. */
+int heap_global_add(struct sim *s, uint32_t sym, oid obj) {
+  if (grow((void **)&s->globals, s->nglobals + 1, &s->capglobals,
+           sizeof *s->globals))
+    return sim_oom(s);
+  s->globals[s->nglobals].obj = obj;
+  s->globals[s->nglobals].sym = sym;
+  return (int)s->nglobals++;
+}
+
+/*
+** A gc allocation (_PyObject_GC_Alloc / _PyObject_GC_Link): count it, and
+** collect (<= 3.11) or schedule a collection (3.12+) when over threshold0.
+*/
+void heap_gc_alloc(struct sim *s) {
+  s->count[0]++;
+  gc_maybe_collect_on_alloc(s);
+}

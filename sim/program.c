@@ -1,0 +1,139 @@
+/*
+** program.c — building and comparing programs.
+*/
+#include "gcsim/program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void program_init(struct gcs_program *p) { memset(p, 0, sizeof *p); }
+
+void program_free(struct gcs_program *p) {
+  free(p->stmts);
+  free(p->actions);
+  free(p->scripts);
+  free(p->syms);
+  memset(p, 0, sizeof *p);
+}
+
+/* Grow *arr (of elem-size bytes each) so that one more element fits. */
+static int grow(void **arr, uint32_t n, uint32_t *cap, size_t elem) {
+  if (n < *cap) return 0;
+  uint32_t ncap = *cap ? *cap * 2 : 16;
+  void *q = realloc(*arr, (size_t)ncap * elem);
+  if (!q) return -1;
+  *arr = q;
+  *cap = ncap;
+  return 0;
+}
+
+uint32_t program_sym(struct gcs_program *p, const char *name) {
+  size_t len = strlen(name);
+  if (len == 0 || len > GCS_MAX_NAME) return UINT32_MAX;
+  for (uint32_t i = 0; i < p->nsyms; i++)
+    if (strcmp(p->syms[i], name) == 0) return i;
+  if (grow((void **)&p->syms, p->nsyms, &p->capsyms, sizeof p->syms[0]))
+    return UINT32_MAX;
+  memcpy(p->syms[p->nsyms], name, len + 1);
+  return p->nsyms++;
+}
+
+struct gcs_stmt *program_add_stmt(struct gcs_program *p) {
+  if (grow((void **)&p->stmts, p->nstmts, &p->capstmts, sizeof *p->stmts))
+    return NULL;
+  struct gcs_stmt *s = &p->stmts[p->nstmts++];
+  memset(s, 0, sizeof *s);
+  return s;
+}
+
+struct gcs_action *program_add_action(struct gcs_program *p) {
+  if (grow((void **)&p->actions, p->nactions, &p->capactions,
+           sizeof *p->actions))
+    return NULL;
+  struct gcs_action *a = &p->actions[p->nactions++];
+  memset(a, 0, sizeof *a);
+  if (p->nscripts) p->scripts[p->nscripts - 1].count++;
+  return a;
+}
+
+uint32_t program_add_script(struct gcs_program *p) {
+  if (grow((void **)&p->scripts, p->nscripts, &p->capscripts,
+           sizeof *p->scripts))
+    return UINT32_MAX;
+  p->scripts[p->nscripts].first = p->nactions;
+  p->scripts[p->nscripts].count = 0;
+  return p->nscripts++;
+}
+
+static const char *const kind_names[GCS_NKINDS] = {
+    "object", "noclear", "function", "opaque", "leaf", "weakref"};
+
+const char *program_kind_name(enum gcs_kind k) {
+  return (unsigned)k < GCS_NKINDS ? kind_names[k] : "?";
+}
+
+int program_kind_from_name(const char *s) {
+  for (int i = 0; i < GCS_WEAKREF; i++) /* weakref is not a `new` kind */
+    if (strcmp(kind_names[i], s) == 0) return i;
+  return -1;
+}
+
+static int path_equal(const struct gcs_program *pa, const struct gcs_path *a,
+                      const struct gcs_program *pb, const struct gcs_path *b) {
+  if (a->root != b->root || a->nsteps != b->nsteps) return 0;
+  if (a->root == GCS_ROOT_NAME && strcmp(pa->syms[a->sym], pb->syms[b->sym]))
+    return 0;
+  for (unsigned i = 0; i < a->nsteps; i++)
+    if (a->step[i] != b->step[i]) return 0;
+  return 1;
+}
+
+static int action_equal(const struct gcs_program *pa,
+                        const struct gcs_action *a,
+                        const struct gcs_program *pb,
+                        const struct gcs_action *b) {
+  return a->act == b->act && a->has_c == b->has_c && a->gen == b->gen &&
+         path_equal(pa, &a->a, pb, &b->a) && path_equal(pa, &a->b, pb, &b->b) &&
+         path_equal(pa, &a->c, pb, &b->c);
+}
+
+static int script_equal(const struct gcs_program *pa, uint32_t sa,
+                        const struct gcs_program *pb, uint32_t sb) {
+  const struct gcs_script *x = &pa->scripts[sa], *y = &pb->scripts[sb];
+  if (x->count != y->count) return 0;
+  for (uint32_t i = 0; i < x->count; i++)
+    if (!action_equal(pa, &pa->actions[x->first + i], pb,
+                      &pb->actions[y->first + i]))
+      return 0;
+  return 1;
+}
+
+int program_equal(const struct gcs_program *a, const struct gcs_program *b) {
+  if (a->nstmts != b->nstmts || strcmp(a->policy, b->policy) != 0) return 0;
+  for (uint32_t i = 0; i < a->nstmts; i++) {
+    const struct gcs_stmt *x = &a->stmts[i], *y = &b->stmts[i];
+    if (x->op != y->op || x->kind != y->kind || x->flags != y->flags ||
+        x->has_c != y->has_c)
+      return 0;
+    for (int j = 0; j < 3; j++)
+      if (x->n[j] != y->n[j]) return 0;
+    switch (x->op) {
+    case GCS_NEW:
+    case GCS_WEAKREF_OP:
+    case GCS_DEL:
+    case GCS_ON_FINALIZE:
+    case GCS_ON_CALL:
+      if (strcmp(a->syms[x->sym], b->syms[y->sym]) != 0) return 0;
+      break;
+    default:
+      break;
+    }
+    if (!path_equal(a, &x->a, b, &y->a) || !path_equal(a, &x->b, b, &y->b) ||
+        !path_equal(a, &x->c, b, &y->c))
+      return 0;
+    if ((x->op == GCS_ON_FINALIZE || x->op == GCS_ON_CALL) &&
+        !script_equal(a, x->script, b, y->script))
+      return 0;
+  }
+  return 1;
+}

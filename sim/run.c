@@ -1,0 +1,308 @@
+/*
+** run.c — the public API: create a model, run statements, emit events.
+*/
+#define GCSIM_SIM_INTERNAL
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+struct sim *sim_create(const struct sim_options *opt) {
+  struct sim *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->pol = opt->policy;
+  s->check_every_step = opt->check_every_step;
+  s->sink = opt->sink;
+  s->sink_user = opt->sink_user;
+  for (int i = 0; i < 3; i++) s->threshold[i] = s->pol.threshold[i];
+  s->enabled = 1;
+  s->hash = XXH3_createState();
+  if (!s->hash || XXH3_64bits_reset(s->hash) == XXH_ERROR ||
+      heap_init(s) != 0) {
+    sim_destroy(s);
+    return NULL;
+  }
+  buf_init(&s->line);
+  return s;
+}
+
+void sim_destroy(struct sim *s) {
+  if (!s) return;
+  heap_free(s);
+  free(s->names);
+  free(s->name_global);
+  free(s->globals);
+  free(s->garbage);
+  free(s->stack);
+  free(s->pend);
+  free(s->trash);
+  free(s->mark);
+  if (s->hash) XXH3_freeState(s->hash);
+  buf_free(&s->line);
+  free(s);
+}
+
+void sim_emit(struct sim *s, struct gcs_event *e) {
+  e->step = s->step;
+  s->line.len = 0;
+  event_jsonl(e, &s->line);
+  if (s->line.oom) {
+    sim_oom(s);
+    return;
+  }
+  XXH3_64bits_update(s->hash, s->line.p, s->line.len);
+  s->nevents++;
+  if (s->sink) s->sink(s->sink_user, e, s->line.p, s->line.len);
+}
+
+void emit_obj(struct sim *s, enum gcs_ev ev, oid a) {
+  struct gcs_event e = {0};
+  e.ev = (uint8_t)ev;
+  e.a = heap_label(s, a);
+  sim_emit(s, &e);
+}
+
+static void rejected(struct sim *s, const char *why) {
+  struct gcs_event e = {0};
+  e.ev = EV_REJECTED;
+  e.text = why;
+  sim_emit(s, &e);
+}
+
+/* Resolve a top-level path: top-level code is user code too. */
+static oid top_resolve(struct sim *s, const struct gcs_path *p) {
+  oid cur = p->sym < s->nnames ? s->names[p->sym] : 0;
+  for (unsigned i = 0; cur && i < p->nsteps; i++) {
+    const struct sobj *o = OBJ(s, cur);
+    if (p->step[i] == GCS_STEP_CALL)
+      cur = (o->kind == GCS_WEAKREF && o->wr_object &&
+             s->o[o->wr_object].rc > 0)
+                ? o->wr_object
+                : 0;
+    else
+      cur = (o->kind != GCS_WEAKREF && (uint32_t)p->step[i] < o->nslots)
+                ? o->slots[p->step[i]]
+                : 0;
+  }
+  if (!cur) return 0;
+  /* read what the path reached: the checks are the scripts' */
+  const struct sobj *o = OBJ(s, cur);
+  if (!o->alive) {
+    sim_violate(s, SV_USE_AFTER_FREE, cur, "top-level code reached %s, freed",
+                heap_label(s, cur));
+    return 0;
+  }
+  if (o->cleared) {
+    sim_violate(s, SV_TOUCH_AFTER_CLEAR, cur,
+                "top-level code reached %s after gc tp_clear'ed it",
+                heap_label(s, cur));
+    return 0;
+  }
+  return cur;
+}
+
+/* Bind sym to obj (whose new reference the name takes over). */
+static void bind(struct sim *s, uint32_t sym, oid obj) {
+  oid old = s->names[sym];
+  s->names[sym] = obj;
+  if (s->name_global[sym]) {
+    s->globals[s->name_global[sym] - 1].obj = obj; /* dict keeps its place */
+  } else {
+    int g = heap_global_add(s, sym, obj);
+    if (g < 0) return;
+    s->name_global[sym] = (uint32_t)g + 1;
+  }
+  if (old) heap_decref(s, old);
+}
+
+static void unbind(struct sim *s, uint32_t sym) {
+  oid x = s->names[sym];
+  if (!x) return;
+  s->names[sym] = 0;
+  s->globals[s->name_global[sym] - 1].obj = 0;
+  s->name_global[sym] = 0;
+  heap_decref(s, x);
+}
+
+static void stmt_new(struct sim *s, const struct gcs_stmt *st) {
+  int gc = st->kind == GCS_OBJECT || st->kind == GCS_NOCLEAR ||
+           st->kind == GCS_FUNCTION;
+  if (gc) heap_gc_alloc(s); /* may collect before the object exists */
+  if (s->stopped) return;
+  oid id = heap_new(s, st->kind, st->flags, s->prog->syms[st->sym]);
+  if (!id) return;
+  if (gc) heap_track(s, id);
+  bind(s, st->sym, id);
+}
+
+static void stmt_link(struct sim *s, const struct gcs_stmt *st) {
+  oid h = top_resolve(s, &st->a);
+  oid t = h ? top_resolve(s, &st->b) : 0;
+  if (s->stopped) return;
+  if (!h || !t) return rejected(s, "a path resolves to nothing");
+  if (st->op == GCS_LINK) {
+    uint8_t k = s->o[h].kind;
+    if (k == GCS_LEAF || k == GCS_WEAKREF)
+      return rejected(s, "the holder cannot hold references");
+    if (heap_slot_append(s, h, t)) return;
+    heap_incref(s, t);
+    return;
+  }
+  for (uint32_t i = 0; i < s->o[h].nslots; i++)
+    if (s->o[h].slots[i] == t) {
+      s->o[h].slots[i] = 0;
+      heap_decref(s, t);
+      return;
+    }
+  rejected(s, "the holder has no reference to the target");
+}
+
+static void stmt_weakref(struct sim *s, const struct gcs_stmt *st) {
+  oid t = top_resolve(s, &st->b);
+  oid c = (t && st->has_c) ? top_resolve(s, &st->c) : 0;
+  if (s->stopped) return;
+  if (!t || (st->has_c && !c)) return rejected(s, "a path resolves to nothing");
+  if (!heap_supports_weakrefs(s, t))
+    return rejected(s, "cannot create a weak reference to a weakref");
+  if (c && s->o[c].kind == GCS_WEAKREF)
+    return rejected(s, "a weakref cannot be a callback");
+  oid w = weakref_new(s, t, c, s->prog->syms[st->sym]);
+  if (!w || s->stopped) return;
+  bind(s, st->sym, w);
+}
+
+static void stmt_track(struct sim *s, const struct gcs_stmt *st) {
+  oid x = top_resolve(s, &st->a);
+  if (s->stopped) return;
+  if (!x) return rejected(s, "the path resolves to nothing");
+  if (!heap_is_gc(s, x)) return rejected(s, "not a gc object");
+  if (st->op == GCS_UNTRACK) {
+    heap_untrack(s, x);
+    return;
+  }
+  if (s->o[x].list != L_NONE)
+    return rejected(s, "already tracked (PyObject_GC_Track would abort)");
+  heap_track(s, x);
+  check_exposed_cleared(s);
+}
+
+/* exit: drop every global, newest first, then one collection (no gc
+   callbacks: _PyGC_CollectNoFail). */
+static void stmt_exit(struct sim *s) {
+  for (uint32_t i = s->nglobals; i-- > 0 && !s->stopped;) {
+    oid x = s->globals[i].obj;
+    if (!x) continue;
+    uint32_t sym = s->globals[i].sym;
+    s->globals[i].obj = 0;
+    if (sym != UINT32_MAX) {
+      s->names[sym] = 0;
+      s->name_global[sym] = 0;
+    }
+    heap_decref(s, x);
+  }
+  if (s->stopped || s->collecting) return;
+  s->collecting = 1;
+  int64_t c, u;
+  gc_collect_main(s, 2, 1, &c, &u);
+  s->collecting = 0;
+  if (!s->stopped) check_exposed_cleared(s);
+}
+
+static int prepare(struct sim *s, const struct gcs_program *prog) {
+  if (s->prog == prog) return 0;
+  if (s->prog) return sim_internal(s, "one program per model"), -1;
+  s->prog = prog;
+  s->nnames = prog->nsyms;
+  s->names = calloc(prog->nsyms ? prog->nsyms : 1, sizeof *s->names);
+  s->name_global =
+      calloc(prog->nsyms ? prog->nsyms : 1, sizeof *s->name_global);
+  if (!s->names || !s->name_global) return sim_oom(s);
+  return 0;
+}
+
+enum sim_status sim_step(struct sim *s, const struct gcs_program *prog,
+                         uint32_t i) {
+  if (s->stopped) return s->status;
+  if (prepare(s, prog)) return s->status;
+  const struct gcs_stmt *st = &prog->stmts[i];
+  s->step = i + 1;
+  struct gcs_buf text;
+  buf_init(&text);
+  scenario_print_stmt(prog, i, &text);
+  struct gcs_event e = {0};
+  e.ev = EV_OP;
+  e.text = text.p ? text.p : "";
+  sim_emit(s, &e);
+  buf_free(&text);
+
+  switch (st->op) {
+  case GCS_POLICY: break;
+  case GCS_NEW: stmt_new(s, st); break;
+  case GCS_LINK:
+  case GCS_UNLINK: stmt_link(s, st); break;
+  case GCS_WEAKREF_OP: stmt_weakref(s, st); break;
+  case GCS_DEL: unbind(s, st->sym); break;
+  case GCS_UNTRACK:
+  case GCS_TRACK: stmt_track(s, st); break;
+  case GCS_COLLECT: gc_collect_request(s, (int)st->n[0], 0); break;
+  case GCS_GC_ENABLE: s->enabled = 1; break;
+  case GCS_GC_DISABLE: s->enabled = 0; break;
+  case GCS_SAVEALL: s->saveall = st->flags; break;
+  case GCS_THRESHOLD:
+    for (unsigned j = 0; j < st->has_c && j < 3; j++)
+      s->threshold[j] = st->n[j];
+    break;
+  case GCS_GET_OBJECTS: script_touch_all_tracked(s, 0); break;
+  case GCS_EXIT: stmt_exit(s); break;
+  case GCS_ON_FINALIZE:
+  case GCS_ON_CALL: {
+    oid x = s->names[st->sym];
+    if (!x) break;
+    if (st->op == GCS_ON_FINALIZE)
+      s->o[x].fin_script = (int32_t)st->script;
+    else
+      s->o[x].call_script = (int32_t)st->script;
+    break;
+  }
+  default: sim_internal(s, "unknown statement %d", st->op);
+  }
+  if (!s->stopped) gc_run_scheduled(s);
+  if (!s->stopped && s->check_every_step) check_bookkeeping(s);
+  return s->status;
+}
+
+enum sim_status sim_run(struct sim *s, const struct gcs_program *prog) {
+  for (uint32_t i = 0; i < prog->nstmts && !s->stopped; i++) {
+    sim_step(s, prog, i);
+    if (prog->stmts[i].op == GCS_EXIT) break;
+  }
+  return s->status;
+}
+
+uint64_t sim_fingerprint(const struct sim *s) {
+  return XXH3_64bits_digest(s->hash);
+}
+
+uint64_t sim_event_count(const struct sim *s) { return s->nevents; }
+
+const struct sim_violation *sim_violation(const struct sim *s) {
+  return s->status == SIM_VIOLATION ? &s->viol : NULL;
+}
+
+const char *sim_internal_error(const struct sim *s) { return s->internal; }
+
+void sim_get_stats(const struct sim *s, struct sim_stats *st) {
+  memset(st, 0, sizeof *st);
+  st->objects_created = s->created;
+  st->objects_freed = s->freed;
+  st->objects_alive = s->created - s->freed;
+  st->collections = s->ncollections;
+  uint64_t bytes = (uint64_t)s->cap * sizeof *s->o;
+  for (oid x = SIM_FIRST_OBJ; x < s->n; x++)
+    bytes += (uint64_t)s->o[x].capslots * sizeof(oid) +
+             (uint64_t)s->o[x].capwl * sizeof(oid);
+  bytes += (uint64_t)s->caplabels * sizeof *s->labels;
+  st->model_bytes = bytes;
+}
+
+int sim_check(struct sim *s) { return check_bookkeeping(s); }

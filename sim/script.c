@@ -1,0 +1,286 @@
+/*
+** script.c — what finalizers and callbacks do, under the realism rule.
+**
+** User code reaches objects only as Python code can: self, the callback's
+** weakref argument, names bound at top level, and paths from those (.N
+** follows slot N, () calls a weakref). Resolving a path reads every object
+** on it: a freed one is use-after-free, a tp_cleared one touch-after-clear
+** (call-after-clear for a function that is called). A path through an empty
+** slot, a dead weakref or an unbound name resolves to nothing, and the
+** action does nothing, as Python code would raise or see None.
+**
+** Objects an action resolved are held (as a Python frame holds its locals)
+** until the action ends, so a collection that the action sets off cannot
+** free them underneath it.
+*/
+#define GCSIM_SIM_INTERNAL
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+struct sctx {
+  oid self, arg;
+  enum script_kind kind;
+};
+
+/* Read one object on a path; returns -1 (and stops the run) on a
+   violation. `is_call`: the object is about to be called. */
+static int read_obj(struct sim *s, oid id, int is_call,
+                    const struct gcs_buf *chain) {
+  const struct sobj *o = OBJ(s, id);
+  const char *c = chain->p ? chain->p : "";
+  if (!o->alive) {
+    sim_violate(s, SV_USE_AFTER_FREE, id,
+                "user code reached %s, which was freed; path: %s",
+                heap_label(s, id), c);
+    return -1;
+  }
+  if (o->cleared) {
+    if (is_call && o->kind == GCS_FUNCTION)
+      sim_violate(s, SV_CALL_AFTER_CLEAR, id,
+                  "user code called %s after gc tp_clear'ed it (%s); path: %s",
+                  heap_label(s, id),
+                  s->pol.function_clear == PF_UNCALLABLE
+                      ? "func_code is NULL: a crash"
+                      : "the function is empty",
+                  c);
+    else
+      sim_violate(s, SV_TOUCH_AFTER_CLEAR, id,
+                  "user code reached %s after gc tp_clear'ed it; path: %s",
+                  heap_label(s, id), c);
+    return -1;
+  }
+  return 0;
+}
+
+/* Resolve a path to an object, or 0 (nothing, or the run stopped). */
+static oid resolve(struct sim *s, const struct sctx *cx,
+                   const struct gcs_path *p, int is_call) {
+  struct gcs_buf chain;
+  buf_init(&chain);
+  oid cur = 0;
+  switch (p->root) {
+  case GCS_ROOT_SELF: cur = cx->self; break;
+  case GCS_ROOT_ARG: cur = cx->arg; break;
+  case GCS_ROOT_NAME:
+    cur = p->sym < s->nnames ? s->names[p->sym] : 0;
+    buf_printf(&chain, "name %s", s->prog->syms[p->sym]);
+    break;
+  default: break;
+  }
+  if (p->root == GCS_ROOT_SELF || p->root == GCS_ROOT_ARG)
+    buf_puts(&chain, p->root == GCS_ROOT_SELF ? "self" : "arg");
+  if (!cur) goto none;
+  buf_printf(&chain, " = %s", heap_label(s, cur));
+  if (read_obj(s, cur, is_call && p->nsteps == 0, &chain)) goto none;
+  for (unsigned i = 0; i < p->nsteps; i++) {
+    const struct sobj *o = OBJ(s, cur);
+    if (p->step[i] == GCS_STEP_CALL) {
+      /* PyWeakref_GET_OBJECT: None once cleared, or while the referent's
+         refcount is 0 (being deallocated, or in the trashcan) */
+      if (o->kind != GCS_WEAKREF || !o->wr_object ||
+          s->o[o->wr_object].rc == 0)
+        goto none;
+      cur = o->wr_object;
+      buf_printf(&chain, " -> () = %s", heap_label(s, cur));
+    } else {
+      uint32_t k = (uint32_t)p->step[i];
+      if (o->kind == GCS_WEAKREF || k >= o->nslots || !o->slots[k]) goto none;
+      cur = o->slots[k];
+      buf_printf(&chain, " -> .%u = %s", k, heap_label(s, cur));
+    }
+    if (read_obj(s, cur, is_call && i + 1 == p->nsteps, &chain)) goto none;
+  }
+  buf_free(&chain);
+  return cur;
+none:
+  buf_free(&chain);
+  return 0;
+}
+
+static void hold(struct sim *s, oid id) {
+  if (!id) return;
+  s->o[id].rc++;
+  s->o[id].tmp++;
+}
+
+static void release(struct sim *s, oid id) {
+  if (!id || s->stopped) return;
+  s->o[id].tmp--;
+  heap_decref(s, id);
+}
+
+static int can_hold_refs(const struct sim *s, oid id) {
+  uint8_t k = s->o[id].kind;
+  return k != GCS_LEAF && k != GCS_WEAKREF;
+}
+
+static void emit_rejected(struct sim *s, const char *reason) {
+  struct gcs_event e = {0};
+  e.ev = EV_REJECTED;
+  e.text = reason;
+  sim_emit(s, &e);
+}
+
+/* Call an object (the `call` action): runs its call script, if any. */
+static void call_object(struct sim *s, oid x) {
+  script_run(s, s->o[x].call_script, x, 0, SK_CALL);
+}
+
+/* drop PATH: a bound name, else the newest keep-global holding the object. */
+static void drop(struct sim *s, const struct sctx *cx, const struct gcs_path *p) {
+  if (p->root == GCS_ROOT_NAME && p->nsteps == 0) {
+    uint32_t sym = p->sym;
+    oid x = sym < s->nnames ? s->names[sym] : 0;
+    if (!x) return;
+    s->names[sym] = 0;
+    s->globals[s->name_global[sym] - 1].obj = 0;
+    s->name_global[sym] = 0;
+    heap_decref(s, x);
+    return;
+  }
+  oid x = resolve(s, cx, p, 0);
+  if (!x) return;
+  for (uint32_t i = s->nglobals; i-- > 0;)
+    if (s->globals[i].sym == UINT32_MAX && s->globals[i].obj == x) {
+      s->globals[i].obj = 0;
+      heap_decref(s, x);
+      return;
+    }
+}
+
+static void action(struct sim *s, const struct sctx *cx,
+                   const struct gcs_action *a) {
+  oid x = 0, y = 0, z = 0;
+  switch (a->act) {
+  case GCS_A_TOUCH:
+    resolve(s, cx, &a->a, 0);
+    return;
+  case GCS_A_CALL:
+    x = resolve(s, cx, &a->a, 1);
+    if (!x) return;
+    hold(s, x);
+    call_object(s, x);
+    release(s, x);
+    return;
+  case GCS_A_KEEP:
+    x = resolve(s, cx, &a->a, 0);
+    if (!x) return;
+    if (heap_global_add(s, UINT32_MAX, x) < 0) return;
+    heap_incref(s, x);
+    s->roots_dirty = 1;
+    return;
+  case GCS_A_DROP:
+    drop(s, cx, &a->a);
+    return;
+  case GCS_A_LINK:
+  case GCS_A_UNLINK:
+    x = resolve(s, cx, &a->a, 0);
+    if (x) y = resolve(s, cx, &a->b, 0);
+    if (!x || !y) return;
+    if (a->act == GCS_A_LINK) {
+      if (!can_hold_refs(s, x)) {
+        emit_rejected(s, "the holder cannot hold references");
+        return;
+      }
+      if (heap_slot_append(s, x, y)) return;
+      heap_incref(s, y);
+      s->roots_dirty = 1;
+      return;
+    }
+    for (uint32_t i = 0; i < s->o[x].nslots; i++)
+      if (s->o[x].slots[i] == y) {
+        s->o[x].slots[i] = 0;
+        heap_decref(s, y);
+        return;
+      }
+    return;
+  case GCS_A_WEAKREF: {
+    x = resolve(s, cx, &a->a, 0);
+    if (x) y = resolve(s, cx, &a->b, 0);
+    if (y && a->has_c) z = resolve(s, cx, &a->c, 0);
+    if (!x || !y || s->stopped) return;
+    if (!can_hold_refs(s, x) || !heap_supports_weakrefs(s, y) ||
+        (z && s->o[z].kind == GCS_WEAKREF)) {
+      emit_rejected(s, "weakref: bad holder, target or callback");
+      return;
+    }
+    hold(s, x);
+    hold(s, y);
+    hold(s, z);
+    oid w = weakref_new(s, y, z, NULL);
+    if (w && !s->stopped) {
+      if (heap_slot_append(s, x, w) == 0) s->roots_dirty = 1;
+    }
+    release(s, z);
+    release(s, y);
+    release(s, x);
+    return;
+  }
+  case GCS_A_GET_OBJECTS:
+    script_touch_all_tracked(s, cx->self);
+    return;
+  case GCS_A_COLLECT:
+    gc_collect_request(s, a->gen, 1);
+    return;
+  default:
+    sim_internal(s, "bad action %d", a->act);
+  }
+}
+
+void script_run(struct sim *s, int32_t script, oid self, oid arg,
+                enum script_kind kind) {
+  if (script < 0 || s->stopped) return;
+  if (s->script_depth >= SIM_MAX_SCRIPT_DEPTH) {
+    emit_rejected(s, "script nesting too deep (RecursionError)");
+    return;
+  }
+  s->script_depth++;
+  struct sctx cx = {self, arg, kind};
+  const struct gcs_script *sc = &s->prog->scripts[script];
+  struct gcs_buf text;
+  buf_init(&text);
+  for (uint32_t i = 0; i < sc->count && !s->stopped; i++) {
+    const struct gcs_action *a = &s->prog->actions[sc->first + i];
+    text.len = 0;
+    scenario_print_action(s->prog, a, &text);
+    struct gcs_event e = {0};
+    e.ev = EV_ACTION;
+    e.a = heap_label(s, self);
+    e.y = kind;
+    e.text = text.p ? text.p : "";
+    sim_emit(s, &e);
+    action(s, &cx, a);
+    if (!s->stopped && s->check_every_step) check_bookkeeping(s);
+  }
+  buf_free(&text);
+  s->script_depth--;
+}
+
+/* tp_finalize: count it, report a second run on a gc kind, run the script. */
+void script_finalize(struct sim *s, oid id) {
+  s->o[id].fin_runs++;
+  emit_obj(s, EV_FINALIZE, id);
+  if (heap_is_gc(s, id) && s->o[id].fin_runs > 1) {
+    sim_violate(s, SV_FINALIZER_TWICE, id,
+                "tp_finalize of %s ran %u times; a gc type promises once",
+                heap_label(s, id), s->o[id].fin_runs);
+    return;
+  }
+  script_run(s, s->o[id].fin_script, id, 0, SK_FINALIZE);
+}
+
+/* gc.get_objects(): user code gets every object of the generation lists. */
+void script_touch_all_tracked(struct sim *s, oid by) {
+  (void)by;
+  for (oid g = L_GEN0; g <= L_GEN2 && !s->stopped; g++)
+    for (oid x = list_first(s, g); x != g; x = s->o[x].next)
+      if (s->o[x].cleared) {
+        sim_violate(s, SV_TOUCH_AFTER_CLEAR, x,
+                    "gc.get_objects() returned %s, which gc tp_clear'ed; "
+                    "path: generation %u list",
+                    heap_label(s, x), (unsigned)(g - L_GEN0));
+        return;
+      }
+}

@@ -1,0 +1,235 @@
+/*
+** sim_int.h — the model's private state, shared by the sim/ modules only.
+**
+** Invariants (checked by check.c's walker, sim_check()):
+**   - Node ids below SIM_FIRST_OBJ are list heads; objects are ids from
+**     SIM_FIRST_OBJ on, in creation order, never reused.
+**   - An object is on at most one list; `list` names it, L_NONE when
+**     untracked. Only gc kinds are ever on a list. Every list is a circular
+**     doubly linked list through prev/next, the head included.
+**   - A live object's rc equals the references held to it: slots of live
+**     objects, the callback fields of live weakrefs, names and globals,
+**     gc.garbage entries, and temporary references the model holds (tmp).
+**   - A weakref's wr_object is 0 (None) or a live object whose weakref list
+**     `wl` contains it exactly once, and every entry of a `wl` points back.
+**   - A freed object has rc 0, no slots, an empty `wl`, and is on no list.
+*/
+#ifndef GCSIM_SIM_INT_H
+#define GCSIM_SIM_INT_H
+
+#ifndef GCSIM_SIM_INTERNAL
+#error "sim_int.h is private to sim/"
+#endif
+
+#include <stdint.h>
+#include <xxhash.h>
+
+#include "gcsim/event.h"
+#include "gcsim/policy.h"
+#include "gcsim/program.h"
+#include "gcsim/scenario.h"
+#include "gcsim/sim.h"
+
+typedef uint32_t oid; /* 0 = NULL / None */
+
+/* List heads. */
+enum {
+  L_NONE = 0,
+  L_GEN0 = 1,
+  L_GEN1 = 2,
+  L_GEN2 = 3,
+  L_UNREACHABLE = 4,
+  L_FINALIZERS = 5,
+  L_WRCB = 6,
+  L_SEEN = 7,
+  L_FINAL = 8, /* final_unreachable / still_unreachable */
+  SIM_NLISTS = 9
+};
+#define SIM_FIRST_OBJ 16u
+
+struct sobj {
+  oid prev, next;      /* list links */
+  uint8_t list;        /* L_* the node is on, L_NONE = untracked */
+  uint8_t kind;        /* enum gcs_kind */
+  uint8_t flags;       /* GCS_FLAG_* */
+  uint8_t alive : 1;   /* not yet freed */
+  uint8_t cleared : 1; /* gc called tp_clear on it */
+  uint8_t finalized : 1; /* _PyGC_FINALIZED */
+  uint8_t collecting : 1; /* PREV_MASK_COLLECTING */
+  uint8_t unreach : 1;    /* NEXT_MASK_UNREACHABLE */
+  uint8_t deposited : 1;  /* waiting in the trashcan (rc 0) */
+  int64_t rc;          /* ob_refcnt */
+  int64_t gc_refs;     /* during a collection */
+  int64_t tmp;         /* references held by the model itself */
+  uint32_t label;      /* index into sim->labels */
+  uint32_t fin_runs;   /* times tp_finalize ran */
+  int32_t fin_script;  /* script index or -1 */
+  int32_t call_script; /* script index or -1 */
+  uint32_t nslots, capslots;
+  oid *slots;          /* 0 = empty slot */
+  uint32_t nwl, capwl;
+  oid *wl;             /* weakrefs to this object, in CPython's list order */
+  oid wr_object;       /* weakref kind: referent, 0 = None */
+  oid wr_callback;     /* weakref kind: callback, 0 = none */
+};
+
+/* A global: a bound name or a value `keep` stored. Kept in insertion order,
+   as a module dict is. */
+struct sglobal {
+  oid obj;      /* 0 once dropped */
+  uint32_t sym; /* name symbol, or UINT32_MAX for a keep global */
+};
+
+/* A deallocation in progress: the emulated C stack of tp_dealloc calls. */
+enum dphase {
+  D_START = 0,
+  D_FINALIZE,
+  D_WEAKREFS,
+  D_PENDING,
+  D_LEGACY,
+  D_CLEAR_NEW_WEAKREFS,
+  D_SLOTS,
+  D_FREE,
+  D_CHAIN /* trashcan destroy chain */
+};
+struct dframe {
+  oid obj;
+  uint8_t phase;
+  uint8_t trash;     /* this dealloc counted in trash nesting */
+  uint32_t idx;      /* slot index in D_SLOTS */
+  uint32_t pend_base; /* this frame's pending decrefs are sim->pend */
+  uint32_t pend_lo;   /* [pend_base, pend_hi); pend_lo is the next one */
+  uint32_t pend_hi;
+};
+
+struct sim {
+  struct policy pol;
+  int check_every_step;
+  sim_sink sink;
+  void *sink_user;
+  const struct gcs_program *prog;
+
+  struct sobj *o;      /* nodes: heads then objects */
+  uint32_t n, cap;     /* next id, capacity */
+
+  const char **labels; /* label strings; auto labels owned in auto_labels */
+  uint32_t nlabels, caplabels;
+  char **auto_labels;
+  uint32_t nauto, capauto;
+  uint32_t next_o, next_w; /* counters for o1.., w1.. */
+
+  oid *names;          /* per program symbol: bound object or 0 */
+  uint32_t *name_global; /* per symbol: index in globals + 1, or 0 */
+  uint32_t nnames;
+  struct sglobal *globals;
+  uint32_t nglobals, capglobals;
+  oid *garbage;        /* gc.garbage */
+  uint32_t ngarbage, capgarbage;
+  uint32_t garbage_reported; /* garbage entries already emitted */
+
+  /* gc state */
+  int64_t count[3];
+  int64_t threshold[3];
+  int64_t long_lived_total, long_lived_pending;
+  int enabled;
+  int collecting;
+  int saveall;
+  int gc_scheduled;    /* 3.12+: an allocation asked for a collection */
+
+  /* deallocation machinery */
+  struct dframe *stack;
+  uint32_t nstack, capstack;
+  oid *pend;
+  uint32_t npend, cappend;
+  oid *trash;          /* trashcan: deposited objects, LIFO */
+  uint32_t ntrash, captrash;
+  int trash_nesting;
+  int script_depth;
+
+  /* reachability scratch */
+  uint8_t *mark;
+  uint32_t capmark;
+  int roots_dirty;     /* freed-reachable: recompute the root closure */
+
+  /* run state */
+  uint32_t step;
+  int stopped;         /* a violation or internal error ends the run */
+  enum sim_status status;
+  struct sim_violation viol;
+  char internal[256];
+  XXH3_state_t *hash;
+  uint64_t nevents;
+  struct gcs_buf line;
+  uint64_t created, freed, ncollections;
+};
+
+#define OBJ(s, id) (&(s)->o[(id)])
+
+/* ---- heap.c: objects, lists, refcounts, labels ---- */
+int heap_init(struct sim *s);
+void heap_free(struct sim *s);
+oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label);
+const char *heap_label(const struct sim *s, oid id);
+int heap_is_gc(const struct sim *s, oid id);
+int heap_has_clear(const struct sim *s, oid id);
+int heap_supports_weakrefs(const struct sim *s, oid id);
+void list_init(struct sim *s, oid head);
+int list_empty(const struct sim *s, oid head);
+oid list_first(const struct sim *s, oid head);
+void list_remove(struct sim *s, oid node);
+void list_append(struct sim *s, oid node, oid head);
+void list_move(struct sim *s, oid node, oid head);
+void list_merge(struct sim *s, oid from, oid to);
+uint64_t list_size(const struct sim *s, oid head);
+void heap_track(struct sim *s, oid id);
+void heap_untrack(struct sim *s, oid id);
+int heap_slot_append(struct sim *s, oid holder, oid target);
+int heap_wl_insert(struct sim *s, oid referent, oid wr);
+void heap_wl_remove(struct sim *s, oid referent, oid wr);
+void heap_incref(struct sim *s, oid id);
+void heap_decref(struct sim *s, oid id);
+int heap_global_add(struct sim *s, uint32_t sym, oid obj);
+void heap_gc_alloc(struct sim *s);
+int sim_oom(struct sim *s);
+
+/* ---- dealloc.c: the tp_dealloc cascade as a worklist ---- */
+void dealloc_run(struct sim *s, oid id);
+void dealloc_push(struct sim *s, oid id);
+void dealloc_loop(struct sim *s, uint32_t base);
+
+/* ---- weakref.c ---- */
+oid weakref_new(struct sim *s, oid target, oid callback, const char *label);
+void weakref_clear_ref(struct sim *s, oid wr, int by_gc);
+void weakref_clear_all(struct sim *s, oid obj, uint32_t frame);
+int weakref_call_callback(struct sim *s, oid wr, oid callback);
+
+/* ---- gc.c: the collector ---- */
+int64_t gc_collect_with_callback(struct sim *s, int gen);
+int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
+                        int64_t *collected, int64_t *uncollectable);
+void gc_maybe_collect_on_alloc(struct sim *s);
+void gc_run_scheduled(struct sim *s);
+int64_t gc_collect_request(struct sim *s, int gen, int nested);
+
+/* ---- script.c: finalizers and callbacks ---- */
+enum script_kind { SK_FINALIZE = 0, SK_CALL = 1, SK_TP_DEL = 2 };
+void script_run(struct sim *s, int32_t script, oid self, oid arg,
+                enum script_kind kind);
+void script_touch_all_tracked(struct sim *s, oid by);
+void script_finalize(struct sim *s, oid id);
+
+/* ---- check.c: invariants and violations ---- */
+void sim_violate(struct sim *s, enum sim_vkind kind, oid obj,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void sim_internal(struct sim *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int check_bookkeeping(struct sim *s);
+void check_exposed_cleared(struct sim *s);
+void check_roots_mark(struct sim *s);
+int check_clear_allowed(struct sim *s, oid id);
+
+/* ---- run.c: events ---- */
+void sim_emit(struct sim *s, struct gcs_event *e);
+void emit_obj(struct sim *s, enum gcs_ev ev, oid a);
+
+#endif

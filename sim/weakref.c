@@ -1,0 +1,190 @@
+/*
+** weakref.c — weak references (Objects/weakrefobject.c).
+**
+** Invariants kept here:
+**   - A callback-less weakref to an object is shared: the object's list
+**     starts with it and weakref_new returns it again (with a new reference).
+**   - Clearing a weakref (_PyWeakref_ClearRef) unlinks it and sets its
+**     referent to None but keeps its callback; the callback reference is
+**     dropped, uncalled, when the weakref dies (clear_weakref).
+**   - PyObject_ClearWeakRefs clears every weakref of the dying object before
+**     it calls any callback, skips weakrefs whose own refcount is 0, and
+**     drops the references it took in reverse tuple order afterwards.
+*/
+#define GCSIM_SIM_INTERNAL
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+/*
+** PyWeakref_NewRef(target, callback). Returns a new reference to a weakref
+** object, or 0 (the run stopped). A new weakref is a gc allocation, so on
+** <= 3.11 a collection may run first, as in new_weakref().
+*/
+oid weakref_new(struct sim *s, oid target, oid callback, const char *label) {
+  if (!callback) {
+    struct sobj *t = OBJ(s, target);
+    if (t->nwl && s->o[t->wl[0]].wr_callback == 0) {
+      heap_incref(s, t->wl[0]);
+      return t->wl[0];
+    }
+  }
+  heap_gc_alloc(s);
+  if (s->stopped) return 0;
+  /* A collection may have changed the list: look again. */
+  if (!callback) {
+    struct sobj *t = OBJ(s, target);
+    if (t->nwl && s->o[t->wl[0]].wr_callback == 0) {
+      heap_incref(s, t->wl[0]);
+      return t->wl[0];
+    }
+  }
+  oid w = heap_new(s, GCS_WEAKREF, 0, label);
+  if (!w) return 0;
+  struct sobj *wo = OBJ(s, w);
+  wo->wr_object = target;
+  wo->wr_callback = callback;
+  if (callback) heap_incref(s, callback);
+  if (heap_wl_insert(s, target, w)) return 0;
+  heap_track(s, w);
+  return w;
+}
+
+/* _PyWeakref_ClearRef: unlink, referent = None, callback kept. */
+void weakref_clear_ref(struct sim *s, oid wr, int by_gc) {
+  oid ref = s->o[wr].wr_object;
+  if (!ref) return;
+  heap_wl_remove(s, ref, wr);
+  s->o[wr].wr_object = 0;
+  struct gcs_event e = {0};
+  e.ev = EV_WEAKREF_CLEARED;
+  e.a = heap_label(s, wr);
+  e.x = by_gc;
+  sim_emit(s, &e);
+}
+
+/*
+** Call callback(wr), as handle_callback() and gc's handle_weakrefs do. The
+** callee's frame holds wr and the callback while it runs. Returns 0, or -1
+** when the run stopped.
+*/
+int weakref_call_callback(struct sim *s, oid wr, oid callback) {
+  struct gcs_event e = {0};
+  e.ev = EV_CALLBACK;
+  e.a = heap_label(s, wr);
+  e.b = heap_label(s, callback);
+  sim_emit(s, &e);
+  struct sobj *c = OBJ(s, callback);
+  if (!c->alive) {
+    sim_violate(s, SV_USE_AFTER_FREE, callback,
+                "weakref %s called its callback %s, which was freed",
+                heap_label(s, wr), heap_label(s, callback));
+    return -1;
+  }
+  if (c->cleared) {
+    if (c->kind == GCS_FUNCTION)
+      sim_violate(s, SV_CALL_AFTER_CLEAR, callback,
+                  "weakref %s called its callback %s after gc tp_clear'ed "
+                  "it (%s); chain: weakref %s -> callback %s",
+                  heap_label(s, wr), heap_label(s, callback),
+                  s->pol.function_clear == PF_UNCALLABLE
+                      ? "func_code is NULL: a crash"
+                      : "the function is empty but callable",
+                  heap_label(s, wr), heap_label(s, callback));
+    else
+      sim_violate(s, SV_TOUCH_AFTER_CLEAR, callback,
+                  "weakref %s called its callback %s after gc tp_clear'ed "
+                  "it; chain: weakref %s -> callback %s",
+                  heap_label(s, wr), heap_label(s, callback),
+                  heap_label(s, wr), heap_label(s, callback));
+    return -1;
+  }
+  s->o[wr].rc++;
+  s->o[wr].tmp++;
+  s->o[callback].rc++;
+  s->o[callback].tmp++;
+  script_run(s, s->o[callback].call_script, callback, wr, SK_CALL);
+  if (s->stopped) return -1;
+  s->o[wr].tmp--;
+  s->o[callback].tmp--;
+  heap_decref(s, callback);
+  if (!s->stopped) heap_decref(s, wr);
+  return s->stopped ? -1 : 0;
+}
+
+static int pend_push(struct sim *s, oid id) {
+  if (s->npend == s->cappend) {
+    uint32_t cap = s->cappend ? s->cappend * 2 : 64;
+    oid *q = realloc(s->pend, cap * sizeof *q);
+    if (!q) return sim_oom(s);
+    s->pend = q;
+    s->cappend = cap;
+  }
+  s->pend[s->npend++] = id;
+  return 0;
+}
+
+/*
+** PyObject_ClearWeakRefs(obj) for the dealloc frame `frame`. The references
+** it keeps past the callbacks (the callback taken out of a lone weakref, or
+** the tuple of (weakref, callback) pairs) become the frame's pending
+** decrefs, in the order CPython drops them.
+*/
+void weakref_clear_all(struct sim *s, oid obj, uint32_t frame) {
+  /* The basic (callback-less) ref at the head: cleared, nothing to call. */
+  if (s->o[obj].nwl && s->o[s->o[obj].wl[0]].wr_callback == 0)
+    weakref_clear_ref(s, s->o[obj].wl[0], 0);
+  uint32_t count = s->o[obj].nwl;
+  if (count == 0) return;
+  uint32_t base = s->npend;
+  s->stack[frame].pend_base = base;
+
+  if (count == 1 && !s->pol.weakref_tuple) {
+    oid wr = s->o[obj].wl[0];
+    oid cb = s->o[wr].wr_callback;
+    s->o[wr].wr_callback = 0;
+    weakref_clear_ref(s, wr, 0);
+    if (cb) {
+      if (pend_push(s, cb)) return;
+      s->stack[frame].pend_lo = base;
+      s->stack[frame].pend_hi = s->npend;
+      if (s->o[wr].rc > 0) weakref_call_callback(s, wr, cb);
+    }
+    return;
+  }
+
+  /* The tuple: (wr, cb) for every weakref with a live refcount, all cleared
+     before any callback runs. */
+  oid *tuple = malloc(2 * count * sizeof *tuple);
+  if (!tuple) {
+    sim_oom(s);
+    return;
+  }
+  uint32_t nt = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    oid wr = s->o[obj].wl[0];
+    oid cb = s->o[wr].wr_callback;
+    s->o[wr].wr_callback = 0;
+    if (s->o[wr].rc > 0) {
+      heap_incref(s, wr);
+      tuple[nt++] = wr;
+      tuple[nt++] = cb;
+    } else if (cb) {
+      /* a dying weakref: its callback is dropped uncalled (bug #3110) */
+      s->o[wr].wr_callback = cb;
+    }
+    weakref_clear_ref(s, wr, 0);
+  }
+  /* Pending decrefs in tupledealloc's order: last item first. */
+  for (uint32_t i = nt; i-- > 0;)
+    if (tuple[i] && pend_push(s, tuple[i])) {
+      free(tuple);
+      return;
+    }
+  s->stack[frame].pend_lo = base;
+  s->stack[frame].pend_hi = s->npend;
+  for (uint32_t i = 0; i < nt && !s->stopped; i += 2)
+    if (tuple[i + 1]) weakref_call_callback(s, tuple[i], tuple[i + 1]);
+  free(tuple);
+}
