@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install what gcsim needs from Debian's packages (run as root on a fresh
+# Debian machine). Idempotent: quick when everything is already there.
+set -euo pipefail
+pkgs=(cmake make gcc clang libclang-rt-14-dev afl++ libxxhash-dev graphviz
+      python3 git)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
