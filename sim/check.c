@@ -202,7 +202,7 @@ static int check_weakrefs(struct sim *s) {
 }
 
 int check_bookkeeping(struct sim *s) {
-  if (s->stopped) return s->status;
+  if (s->stopped) return (int)s->status;
   int64_t *held = calloc(s->n, sizeof *held);
   if (!held) return sim_oom(s), SIM_INTERNAL;
   for (oid x = SIM_FIRST_OBJ; x < s->n; x++) {

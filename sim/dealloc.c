@@ -235,3 +235,23 @@ void dealloc_run(struct sim *s, oid id) {
   if (!push(s, id, D_START)) return;
   dealloc_loop(s, base);
 }
+
+/*
+** Describe how control got here, outermost first: the collector phase (if
+** any), then the deallocations in progress, e.g.
+** "delete_garbage: tp_clear(a) -> dealloc y -> dealloc z".
+*/
+void dealloc_describe(const struct sim *s, struct gcs_buf *out) {
+  const char *sep = "";
+  if (s->phase) {
+    buf_puts(out, s->phase);
+    if (s->clearing) buf_printf(out, ": tp_clear(%s)", heap_label(s, s->clearing));
+    sep = " -> ";
+  }
+  for (uint32_t i = 0; i < s->nstack; i++) {
+    if (s->stack[i].phase == D_CHAIN) continue;
+    buf_printf(out, "%sdealloc %s", sep, heap_label(s, s->stack[i].obj));
+    sep = " -> ";
+  }
+  if (!*sep) buf_puts(out, "top level");
+}

@@ -167,6 +167,7 @@ static int take_for_callback(struct sim *s, oid wr) {
    honor. Returns the number of weakrefs freed by it. */
 static int64_t call_wrcb(struct sim *s, oid old) {
   int64_t num_freed = 0;
+  s->phase = "handle_weakrefs";
   while (!list_empty(s, L_WRCB) && !s->stopped) {
     oid wr = list_first(s, L_WRCB);
     if (weakref_call_callback(s, wr, s->o[wr].wr_callback)) return num_freed;
@@ -178,6 +179,7 @@ static int64_t call_wrcb(struct sim *s, oid old) {
     else
       num_freed++;
   }
+  s->phase = NULL;
   return num_freed;
 }
 
@@ -241,6 +243,7 @@ static void clear_weakrefs(struct sim *s, oid head) {
 
 static void finalize_garbage(struct sim *s, oid collectable) {
   list_init(s, L_SEEN);
+  s->phase = "finalize_garbage";
   while (!list_empty(s, collectable) && !s->stopped) {
     oid x = list_first(s, collectable);
     list_move(s, x, L_SEEN);
@@ -256,6 +259,7 @@ static void finalize_garbage(struct sim *s, oid collectable) {
     }
   }
   list_merge(s, L_SEEN, collectable);
+  s->phase = NULL;
 }
 
 static void emit_set(struct sim *s, enum gcs_ev ev, const oid *ids,
@@ -355,6 +359,7 @@ static void tp_clear(struct sim *s, oid x) {
 
 static void delete_garbage(struct sim *s, oid collectable, oid old) {
   s->roots_dirty = 1;
+  s->phase = "delete_garbage";
   while (!list_empty(s, collectable) && !s->stopped) {
     oid x = list_first(s, collectable);
     if (s->o[x].rc <= 0) {
@@ -369,10 +374,12 @@ static void delete_garbage(struct sim *s, oid collectable, oid old) {
       s->o[x].rc++;
       s->o[x].tmp++;
       emit_obj(s, EV_TP_CLEAR, x);
+      s->clearing = x;
       tp_clear(s, x);
       if (s->stopped) return;
       s->o[x].tmp--;
       heap_decref(s, x);
+      s->clearing = 0;
       if (s->stopped) return;
     }
     if (list_first(s, collectable) == x) {
@@ -381,6 +388,7 @@ static void delete_garbage(struct sim *s, oid collectable, oid old) {
       list_move(s, x, old);
     }
   }
+  s->phase = NULL;
 }
 
 /* ---- collect ---- */

@@ -145,6 +145,8 @@ struct sim {
   uint32_t ntrash, captrash;
   int trash_nesting;
   int script_depth;
+  const char *phase;   /* the collector phase running user code, or NULL */
+  oid clearing;        /* the object delete_garbage is tp_clear'ing */
 
   /* reachability scratch */
   uint8_t *mark;
@@ -196,6 +198,7 @@ int sim_oom(struct sim *s);
 void dealloc_run(struct sim *s, oid id);
 void dealloc_push(struct sim *s, oid id);
 void dealloc_loop(struct sim *s, uint32_t base);
+void dealloc_describe(const struct sim *s, struct gcs_buf *out);
 
 /* ---- weakref.c ---- */
 oid weakref_new(struct sim *s, oid target, oid callback, const char *label);

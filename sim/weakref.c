@@ -83,21 +83,21 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
     return -1;
   }
   if (c->cleared) {
-    if (c->kind == GCS_FUNCTION)
-      sim_violate(s, SV_CALL_AFTER_CLEAR, callback,
-                  "weakref %s called its callback %s after gc tp_clear'ed "
-                  "it (%s); chain: weakref %s -> callback %s",
-                  heap_label(s, wr), heap_label(s, callback),
-                  s->pol.function_clear == PF_UNCALLABLE
-                      ? "func_code is NULL: a crash"
-                      : "the function is empty but callable",
-                  heap_label(s, wr), heap_label(s, callback));
-    else
-      sim_violate(s, SV_TOUCH_AFTER_CLEAR, callback,
-                  "weakref %s called its callback %s after gc tp_clear'ed "
-                  "it; chain: weakref %s -> callback %s",
-                  heap_label(s, wr), heap_label(s, callback),
-                  heap_label(s, wr), heap_label(s, callback));
+    struct gcs_buf how;
+    buf_init(&how);
+    dealloc_describe(s, &how);
+    sim_violate(s, c->kind == GCS_FUNCTION ? SV_CALL_AFTER_CLEAR
+                                           : SV_TOUCH_AFTER_CLEAR,
+                callback,
+                "weakref %s called its callback %s after gc tp_clear'ed it%s; "
+                "chain: %s -> weakref %s -> callback %s",
+                heap_label(s, wr), heap_label(s, callback),
+                c->kind != GCS_FUNCTION ? ""
+                : s->pol.function_clear == PF_UNCALLABLE
+                    ? " (func_code is NULL: a crash)"
+                    : " (an emptied function)",
+                how.p ? how.p : "", heap_label(s, wr), heap_label(s, callback));
+    buf_free(&how);
     return -1;
   }
   s->o[wr].rc++;

@@ -142,8 +142,9 @@ def parse_jsonl(text):
     return events, result
 
 
-def convert(events, stmts, observations):
-    """The model's events as the probe's normalized log lines."""
+def convert(events, stmts, observations, complete=True):
+    """The model's events as the probe's normalized log lines.  If the run
+    stopped early (violation), no observation follows its last step."""
     out = []
     deallocated = {}          # name -> step of its dealloc event
     frames = []               # open collections: lists of pending garbage names
@@ -180,7 +181,8 @@ def convert(events, stmts, observations):
             out.append('collect %d -> %d' % (e['gen'], e['result']))
             ended = None
             continue
-        ended = None
+        if ev in ('finalize', 'callback', 'gc_start'):
+            ended = None      # something ran after that collection's gc_end
         if ev == 'finalize':
             out.append('finalize ' + e['obj'])
         elif ev == 'callback':
@@ -198,7 +200,7 @@ def convert(events, stmts, observations):
                 frames[-1].append(e['obj'])
             else:             # not inside a gc_start/gc_end pair: leave in place
                 out.append('garbage ' + e['obj'])
-    observe_through(len(stmts))
+    observe_through(len(stmts) if complete else cur - 1)
     return out
 
 
@@ -225,7 +227,7 @@ def check_one(args, name, version, gcs_path, exp_path):
         notes.append('  model run stopped: result=%s %s'
                      % (result.get('result'),
                         json.dumps(viol[-1]) if viol else ''))
-    got = convert(events, stmts, observations)
+    got = convert(events, stmts, observations, complete=not stopped)
     if args.verbose:
         notes.insert(0, '  $ %s run %s --policy %s --trace jsonl'
                      % (args.gcsim, gcs_path, policy))
