@@ -69,38 +69,6 @@ static void rejected(struct sim *s, const char *why) {
   sim_emit(s, &e);
 }
 
-/* Resolve a top-level path: top-level code is user code too. */
-static oid top_resolve(struct sim *s, const struct gcs_path *p) {
-  oid cur = p->sym < s->nnames ? s->names[p->sym] : 0;
-  for (unsigned i = 0; cur && i < p->nsteps; i++) {
-    const struct sobj *o = OBJ(s, cur);
-    if (p->step[i] == GCS_STEP_CALL)
-      cur = (o->kind == GCS_WEAKREF && o->wr_object &&
-             s->o[o->wr_object].rc > 0)
-                ? o->wr_object
-                : 0;
-    else
-      cur = (o->kind != GCS_WEAKREF && (uint32_t)p->step[i] < o->nslots)
-                ? o->slots[p->step[i]]
-                : 0;
-  }
-  if (!cur) return 0;
-  /* read what the path reached: the checks are the scripts' */
-  const struct sobj *o = OBJ(s, cur);
-  if (!o->alive) {
-    sim_violate(s, SV_USE_AFTER_FREE, cur, "top-level code reached %s, freed",
-                heap_label(s, cur));
-    return 0;
-  }
-  if (o->cleared) {
-    sim_violate(s, SV_TOUCH_AFTER_CLEAR, cur,
-                "top-level code reached %s after gc tp_clear'ed it",
-                heap_label(s, cur));
-    return 0;
-  }
-  return cur;
-}
-
 /* Bind sym to obj (whose new reference the name takes over). */
 static void bind(struct sim *s, uint32_t sym, oid obj) {
   oid old = s->names[sym];
@@ -136,8 +104,8 @@ static void stmt_new(struct sim *s, const struct gcs_stmt *st) {
 }
 
 static void stmt_link(struct sim *s, const struct gcs_stmt *st) {
-  oid h = top_resolve(s, &st->a);
-  oid t = h ? top_resolve(s, &st->b) : 0;
+  oid h = script_resolve(s, &st->a);
+  oid t = h ? script_resolve(s, &st->b) : 0;
   if (s->stopped) return;
   if (!h || !t) return rejected(s, "a path resolves to nothing");
   if (st->op == GCS_LINK) {
@@ -158,8 +126,8 @@ static void stmt_link(struct sim *s, const struct gcs_stmt *st) {
 }
 
 static void stmt_weakref(struct sim *s, const struct gcs_stmt *st) {
-  oid t = top_resolve(s, &st->b);
-  oid c = (t && st->has_c) ? top_resolve(s, &st->c) : 0;
+  oid t = script_resolve(s, &st->b);
+  oid c = (t && st->has_c) ? script_resolve(s, &st->c) : 0;
   if (s->stopped) return;
   if (!t || (st->has_c && !c)) return rejected(s, "a path resolves to nothing");
   if (!heap_supports_weakrefs(s, t))
@@ -172,7 +140,7 @@ static void stmt_weakref(struct sim *s, const struct gcs_stmt *st) {
 }
 
 static void stmt_track(struct sim *s, const struct gcs_stmt *st) {
-  oid x = top_resolve(s, &st->a);
+  oid x = script_resolve(s, &st->a);
   if (s->stopped) return;
   if (!x) return rejected(s, "the path resolves to nothing");
   if (!heap_is_gc(s, x)) return rejected(s, "not a gc object");

@@ -99,6 +99,11 @@ none:
   return 0;
 }
 
+oid script_resolve(struct sim *s, const struct gcs_path *p) {
+  struct sctx cx = {0, 0, SK_CALL};
+  return resolve(s, &cx, p, 0);
+}
+
 static void hold(struct sim *s, oid id) {
   if (!id) return;
   s->o[id].rc++;

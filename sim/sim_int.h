@@ -220,6 +220,7 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
                 enum script_kind kind);
 void script_touch_all_tracked(struct sim *s, oid by);
 void script_finalize(struct sim *s, oid id);
+oid script_resolve(struct sim *s, const struct gcs_path *p);
 
 /* ---- check.c: invariants and violations ---- */
 void sim_violate(struct sim *s, enum sim_vkind kind, oid obj,
