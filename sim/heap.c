@@ -253,6 +253,20 @@ void heap_decref(struct sim *s, oid id) {
   if (--o->rc == 0) dealloc_run(s, id);
 }
 
+/* A temporary reference the model holds, as a Python frame holds what an
+   expression evaluated (0 is ignored). */
+void heap_hold(struct sim *s, oid id) {
+  if (!id) return;
+  s->o[id].rc++;
+  s->o[id].tmp++;
+}
+
+void heap_release(struct sim *s, oid id) {
+  if (!id || s->stopped) return;
+  s->o[id].tmp--;
+  heap_decref(s, id);
+}
+
 /* Append a global (name binding or keep); returns its index, -1 on OOM. */
 int heap_global_add(struct sim *s, uint32_t sym, oid obj) {
   if (grow((void **)&s->globals, s->nglobals + 1, &s->capglobals,

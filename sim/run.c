@@ -134,9 +134,14 @@ static void stmt_weakref(struct sim *s, const struct gcs_stmt *st) {
     return rejected(s, "cannot create a weak reference to a weakref");
   if (c && s->o[c].kind == GCS_WEAKREF)
     return rejected(s, "a weakref cannot be a callback");
+  /* the frame holds T and C while the weakref is allocated: on <= 3.11
+     that allocation may run a collection */
+  heap_hold(s, t);
+  heap_hold(s, c);
   oid w = weakref_new(s, t, c, s->prog->syms[st->sym]);
-  if (!w || s->stopped) return;
-  bind(s, st->sym, w);
+  if (w && !s->stopped) bind(s, st->sym, w);
+  heap_release(s, c);
+  heap_release(s, t);
 }
 
 static void stmt_track(struct sim *s, const struct gcs_stmt *st) {

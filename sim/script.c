@@ -104,18 +104,6 @@ oid script_resolve(struct sim *s, const struct gcs_path *p) {
   return resolve(s, &cx, p, 0);
 }
 
-static void hold(struct sim *s, oid id) {
-  if (!id) return;
-  s->o[id].rc++;
-  s->o[id].tmp++;
-}
-
-static void release(struct sim *s, oid id) {
-  if (!id || s->stopped) return;
-  s->o[id].tmp--;
-  heap_decref(s, id);
-}
-
 static int can_hold_refs(const struct sim *s, oid id) {
   uint8_t k = s->o[id].kind;
   return k != GCS_LEAF && k != GCS_WEAKREF;
@@ -165,9 +153,9 @@ static void action(struct sim *s, const struct sctx *cx,
   case GCS_A_CALL:
     x = resolve(s, cx, &a->a, 1);
     if (!x) return;
-    hold(s, x);
+    heap_hold(s, x);
     call_object(s, x);
-    release(s, x);
+    heap_release(s, x);
     return;
   case GCS_A_KEEP:
     x = resolve(s, cx, &a->a, 0);
@@ -211,16 +199,16 @@ static void action(struct sim *s, const struct sctx *cx,
       emit_rejected(s, "weakref: bad holder, target or callback");
       return;
     }
-    hold(s, x);
-    hold(s, y);
-    hold(s, z);
+    heap_hold(s, x);
+    heap_hold(s, y);
+    heap_hold(s, z);
     oid w = weakref_new(s, y, z, NULL);
     if (w && !s->stopped) {
       if (heap_slot_append(s, x, w) == 0) s->roots_dirty = 1;
     }
-    release(s, z);
-    release(s, y);
-    release(s, x);
+    heap_release(s, z);
+    heap_release(s, y);
+    heap_release(s, x);
     return;
   }
   case GCS_A_GET_OBJECTS:

@@ -190,6 +190,8 @@ int heap_wl_insert(struct sim *s, oid referent, oid wr);
 void heap_wl_remove(struct sim *s, oid referent, oid wr);
 void heap_incref(struct sim *s, oid id);
 void heap_decref(struct sim *s, oid id);
+void heap_hold(struct sim *s, oid id);
+void heap_release(struct sim *s, oid id);
 int heap_global_add(struct sim *s, uint32_t sym, oid obj);
 void heap_gc_alloc(struct sim *s);
 int sim_oom(struct sim *s);

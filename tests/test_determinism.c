@@ -1,0 +1,182 @@
+/*
+** test_determinism.c — the same program under the same policy gives the
+** same event stream, byte for byte, and the same fingerprint (sim.h,
+** event.h), however it is driven.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "gcsim/policy.h"
+#include "gcsim/scenario.h"
+#include "gcsim/sim.h"
+#include "simrun.h"
+#include "test.h"
+
+/* Scripts, weakrefs with callbacks, resurrection, automatic collections,
+   the trashcan, legacy garbage and shutdown: most of the model's paths. */
+static const char busy[] =
+    "threshold 5 2 2\n"
+    "new h object\n"
+    "new cb function\n"
+    "on cb call: touch arg; keep self; collect 0\n"
+    "new a object fin\n"
+    "new b object fin\n"
+    "new c noclear\n"
+    "new d object legacy\n"
+    "link a b\nlink b c\nlink c a\nlink d d\n"
+    "weakref wa a cb\nweakref wb b cb\nweakref plain c\n"
+    "link h wa\nlink h plain\n"
+    "on a finalize: link h self; weakref h self.0 cb; get_objects\n"
+    "on b finalize: touch self.0; collect 2\n"
+    "new o1 object\nnew o2 object\nnew o3 object\nnew o4 object\n"
+    "link o1 o2\nlink o2 o3\nlink o3 o4\n"
+    "del o4\ndel o3\ndel o2\n"
+    "del a\ndel b\ndel c\ndel d\ndel wa\ndel wb\ndel plain\n"
+    "collect 1\n"
+    "del o1\n"
+    "collect 2\n"
+    "unlink h h.2\n"
+    "collect 2\n"
+    "exit\n";
+
+static const char *const policies[] = {
+    "cpython-3.7", "cpython-3.8b4", "cpython-3.8", "cpython-3.9",
+    "cpython-3.11", "cpython-3.12", "cpython-3.13", "cpython-main",
+    "cpython-3.8,trashcan_limit=2"};
+#define NPOL (sizeof policies / sizeof policies[0])
+
+TEST(same_program_twice_same_stream) {
+  for (size_t i = 0; i < NPOL; i++) {
+    struct run r1, r2;
+    ASSERT_EQ_INT(run_text(&r1, busy, policies[i], 0), 0);
+    ASSERT_EQ_INT(run_text(&r2, busy, policies[i], 0), 0);
+    ASSERT_TRUE(r1.nlines > 40);
+    ASSERT_EQ_STR(run_outcome(&r1), run_outcome(&r2));
+    ASSERT_EQ_STR(run_jsonl(&r1), run_jsonl(&r2));
+    ASSERT_EQ_U64(r1.fingerprint, r2.fingerprint);
+    ASSERT_EQ_INT(r1.nevents, r2.nevents);
+    run_free(&r1);
+    run_free(&r2);
+  }
+}
+
+TEST(busy_program_runs_clean_everywhere) {
+  /* the determinism test above means little if the program stops early */
+  for (size_t i = 0; i < NPOL; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, busy, policies[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_TRUE(run_find(&r, "op exit", 0) >= 0);
+    ASSERT_TRUE(run_count(&r, "garbage d") == 1);
+    run_free(&r);
+  }
+}
+
+TEST(fingerprint_is_xxh3_of_the_jsonl_lines) {
+  for (size_t i = 0; i < NPOL; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, busy, policies[i], 0), 0);
+    const char *all = run_jsonl(&r);
+    ASSERT_EQ_U64(XXH3_64bits(all, strlen(all)), r.fingerprint);
+    ASSERT_EQ_INT(r.nevents, r.nlines);
+    run_free(&r);
+  }
+}
+
+TEST(different_policies_different_fingerprints) {
+  /* the fingerprint does see the differences it should */
+  struct run r1, r2;
+  ASSERT_EQ_INT(run_text(&r1, busy, "cpython-3.8", 0), 0);
+  ASSERT_EQ_INT(run_text(&r2, busy, "cpython-3.9", 0), 0);
+  ASSERT_NE_U64(r1.fingerprint, r2.fingerprint);
+  run_free(&r1);
+  run_free(&r2);
+}
+
+TEST(sink_and_walker_do_not_change_the_stream) {
+  for (size_t i = 0; i < NPOL; i++) {
+    struct run full, bare;
+    ASSERT_EQ_INT(run_text(&full, busy, policies[i], 0), 0);
+    ASSERT_EQ_INT(run_text(&bare, busy, policies[i], RUN_NO_LINES | RUN_NO_CHECK), 0);
+    ASSERT_EQ_U64(full.fingerprint, bare.fingerprint);
+    ASSERT_EQ_INT(full.nevents, bare.nevents);
+    ASSERT_EQ_INT(bare.nlines, 0);
+    run_free(&full);
+    run_free(&bare);
+  }
+}
+
+static int make_sim(struct sim **s, const char *spec) {
+  struct sim_options opt;
+  memset(&opt, 0, sizeof opt);
+  char err[256];
+  if (policy_parse(spec, &opt.policy, err, sizeof err)) return -1;
+  opt.check_every_step = 1;
+  *s = sim_create(&opt);
+  return *s ? 0 : -1;
+}
+
+TEST(stepping_and_interleaving_change_nothing) {
+  /* two models stepped alternately (no shared state), each equal to a
+     plain sim_run of the same program */
+  struct gcs_program p;
+  char err[512];
+  ASSERT_EQ_INT(scenario_parse(busy, strlen(busy), "busy.gcs", &p, err, sizeof err), 0);
+  for (size_t i = 0; i < NPOL; i++) {
+    struct sim *whole, *s1, *s2;
+    ASSERT_EQ_INT(make_sim(&whole, policies[i]), 0);
+    ASSERT_EQ_INT(make_sim(&s1, policies[i]), 0);
+    ASSERT_EQ_INT(make_sim(&s2, policies[(i + 3) % NPOL]), 0);
+    enum sim_status st = sim_run(whole, &p);
+    for (uint32_t k = 0; k < p.nstmts; k++) {
+      sim_step(s1, &p, k);
+      sim_step(s2, &p, k);
+      if (p.stmts[k].op == GCS_EXIT) break;
+    }
+    uint64_t fw = sim_fingerprint(whole), f1 = sim_fingerprint(s1);
+    uint64_t nw = sim_event_count(whole), n1 = sim_event_count(s1);
+    sim_destroy(whole);
+    sim_destroy(s1);
+    sim_destroy(s2);
+    ASSERT_EQ_INT(st, SIM_OK);
+    ASSERT_EQ_U64(f1, fw);
+    ASSERT_EQ_INT(n1, nw);
+  }
+  program_free(&p);
+}
+
+TEST(printed_program_runs_the_same) {
+  /* print(parse(busy)) is the same program: same stream except nothing */
+  struct gcs_program p;
+  char err[512];
+  ASSERT_EQ_INT(scenario_parse(busy, strlen(busy), "busy.gcs", &p, err, sizeof err), 0);
+  struct gcs_buf b;
+  buf_init(&b);
+  scenario_print(&p, &b);
+  program_free(&p);
+  struct run r1, r2;
+  ASSERT_EQ_INT(run_text(&r1, busy, "cpython-3.9", 0), 0);
+  ASSERT_EQ_INT(run_text(&r2, b.p, "cpython-3.9", 0), 0);
+  buf_free(&b);
+  ASSERT_EQ_U64(r1.fingerprint, r2.fingerprint);
+  run_free(&r1);
+  run_free(&r2);
+}
+
+TEST(violation_runs_are_deterministic_too) {
+  const char *t =
+      "policy cpython-3.8b4\nnew c function\nnew a object\nnew y opaque\n"
+      "new z object\nlink a a\nlink a y\nlink y z\nweakref wz z c\n"
+      "link a wz\ndel wz\ndel z\ndel y\ndel c\ndel a\ncollect 2\n";
+  struct run r1, r2;
+  ASSERT_EQ_INT(run_text(&r1, t, NULL, 0), 0);
+  ASSERT_EQ_INT(run_text(&r2, t, NULL, 0), 0);
+  ASSERT_EQ_STR(run_outcome(&r1), "violation call-after-clear c @16");
+  ASSERT_EQ_STR(run_jsonl(&r1), run_jsonl(&r2));
+  ASSERT_EQ_STR(r1.vdetail, r2.vdetail);
+  ASSERT_EQ_U64(r1.fingerprint, r2.fingerprint);
+  run_free(&r1);
+  run_free(&r2);
+}

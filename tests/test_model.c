@@ -1,0 +1,659 @@
+/*
+** test_model.c — the runtime model (sim.h): refcount deaths, weakrefs,
+** finalizers, resurrection, the collector's phases per policy, automatic
+** collection, shutdown.
+**
+** Expected orders come from CPython's sources and the installed interpreters
+** (see ../shared/docs/cpython-gc-facts.md and tests/golden/expected). Tests
+** named model_bug_* show a model bug: they fail until the model is fixed,
+** and say why in a comment.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcsim/program.h"
+#include "gcsim/scenario.h"
+#include "gcsim/sim.h"
+#include "simrun.h"
+#include "test.h"
+
+/* ---- refcount deaths and weakrefs ---- */
+
+TEST(refcount_death_finalizer_before_callbacks) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\n"
+                         "new a object fin\n"
+                         "new cb function\n"
+                         "weakref w a cb\n"
+                         "del a\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  /* subtype_dealloc: tp_finalize, then PyObject_ClearWeakRefs (clear, then
+     call), then the slots; `dealloc a` last (post-order) */
+  ASSERT_EQ_STR(run_trace(&r, 5, NULL),
+                "finalize a; weakref_cleared w dealloc; callback w cb; "
+                "dealloc a");
+  run_free(&r);
+}
+
+TEST(gc_death_callbacks_before_finalizer) {
+  /* the opposite order when gc finds the object: handle_weakrefs runs
+     before finalize_garbage (golden gc_cb_then_fin) */
+  static const char *const pols[] = {"cpython-3.7", "cpython-3.9",
+                                     "cpython-main"};
+  for (int i = 0; i < 3; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r,
+                           "gc disable\nnew a object fin\nnew cb function\n"
+                           "weakref w a cb\nlink a a\ndel a\ncollect 2\n",
+                           pols[i], 0),
+                  0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_EQ_STR(run_trace(&r, 7, "callback finalize tp_clear dealloc gc_end"),
+                  "callback w cb; finalize a; tp_clear a; dealloc a; "
+                  "gc_end 2 1 0");
+    run_free(&r);
+  }
+}
+
+TEST(three_callbacks_run_newest_first) {
+  static const char *const pols[] = {"cpython-3.7", "cpython-3.9",
+                                     "cpython-3.13", "cpython-main"};
+  for (int i = 0; i < 4; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r,
+                           "gc disable\nnew o object\nnew c1 function\n"
+                           "new c2 function\nnew c3 function\n"
+                           "weakref r1 o c1\nweakref r2 o c2\n"
+                           "weakref r3 o c3\ndel o\n",
+                           pols[i], 0),
+                  0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    /* every weakref is cleared before the first callback runs */
+    ASSERT_EQ_STR(run_trace(&r, 9, "weakref_cleared callback dealloc"),
+                  "weakref_cleared r3 dealloc; weakref_cleared r2 dealloc; "
+                  "weakref_cleared r1 dealloc; callback r3 c3; "
+                  "callback r2 c2; callback r1 c1; dealloc o");
+    run_free(&r);
+  }
+}
+
+TEST(three_callbacks_newest_first_in_gc) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew o object\nnew c1 function\n"
+                         "new c2 function\nnew c3 function\n"
+                         "weakref r1 o c1\nweakref r2 o c2\n"
+                         "weakref r3 o c3\nlink o o\ndel o\ncollect 2\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_trace(&r, 11, "callback"),
+                "callback r3 c3; callback r2 c2; callback r1 c1");
+  run_free(&r);
+}
+
+TEST(callback_less_weakref_is_shared) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\n"
+                         "new a object\n"
+                         "weakref w1 a\n"
+                         "weakref w2 a\n"       /* the same object as w1 */
+                         "new cb function\n"
+                         "weakref w3 a cb\n"    /* a callback: a new one */
+                         "weakref w4 a\n"       /* w1 again */
+                         "del w1\n"             /* w2, w4 still hold it */
+                         "del a\n"
+                         "del w2\n"
+                         "del w4\n",            /* now it dies */
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  /* a, w1, cb, w3: w2 and w4 made no object */
+  ASSERT_EQ_INT(r.stats.objects_created, 4);
+  ASSERT_EQ_STR(run_trace(&r, 8, NULL), "");
+  /* one shared ref, cleared once, under the first name that labelled it */
+  ASSERT_EQ_STR(run_trace(&r, 9, NULL),
+                "weakref_cleared w1 dealloc; weakref_cleared w3 dealloc; "
+                "callback w3 cb; dealloc a");
+  ASSERT_EQ_STR(run_trace(&r, 10, NULL), "");
+  ASSERT_EQ_STR(run_trace(&r, 11, NULL), "dealloc w1");
+  run_free(&r);
+}
+
+TEST(weakref_dying_first_drops_its_callback_uncalled) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew o object fin\nnew cb function\n"
+                         "weakref w o cb\ndel w\ndel o\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 5, NULL), "weakref_cleared w dealloc; dealloc w");
+  ASSERT_EQ_STR(run_trace(&r, 6, NULL), "finalize o; dealloc o");
+  ASSERT_EQ_INT(run_count(&r, "callback w cb"), 0);
+  /* the callback function itself lives on (its name holds it) */
+  ASSERT_EQ_INT(r.stats.objects_alive, 1);
+  run_free(&r);
+}
+
+TEST(unlink_empties_the_slot_before_the_decref) {
+  /* Py_CLEAR: while b's finalizer runs, a.0 is already NULL, so `keep a.0`
+     finds nothing and b is not resurrected */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\n"
+                         "new a object\n"
+                         "new b object fin\n"
+                         "new k leaf\n"
+                         "link a b\n"
+                         "link a k\n"
+                         "on b finalize: keep a.0; keep a.1\n"
+                         "del b\n"
+                         "del k\n"
+                         "unlink a a.0\n"
+                         "del a\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 10, "finalize resurrected dealloc"),
+                "finalize b; dealloc b");
+  /* the other slot was still there: k was kept, so it outlives a */
+  ASSERT_EQ_STR(run_trace(&r, 11, "dealloc"), "dealloc a");
+  ASSERT_EQ_INT(r.stats.objects_alive, 1);
+  run_free(&r);
+}
+
+TEST(unlink_action_empties_the_slot_before_the_decref) {
+  /* the same from a script: x's finalizer unlinks h.0 (b), whose finalizer
+     looks at h.0 and finds it empty */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\n"
+                         "new h object\n"
+                         "new b object fin\n"
+                         "new x object fin\n"
+                         "link h b\n"
+                         "on x finalize: unlink h h.0\n"
+                         "on b finalize: keep h.0\n"
+                         "del b\n"
+                         "del x\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 9, "finalize dealloc resurrected"),
+                "finalize x; finalize b; dealloc b; dealloc x");
+  run_free(&r);
+}
+
+/* ---- a million-long chain ---- */
+
+static struct gcs_stmt *add_stmt(struct gcs_program *p, enum gcs_op op) {
+  struct gcs_stmt *st = program_add_stmt(p);
+  if (st) st->op = (uint8_t)op;
+  return st;
+}
+
+static void name_path(struct gcs_path *path, uint32_t sym) {
+  path->root = GCS_ROOT_NAME;
+  path->sym = sym;
+}
+
+/*
+** gc disable; new a; then n-1 times: new X (rebinding X drops its old
+** object, which the other name's object holds), link X Y, X and Y swapping;
+** finally del Y, del X: the head dies and takes the whole chain with it.
+** Returns 0, or -1 on out of memory.
+*/
+static int build_chain(struct gcs_program *p, uint32_t n) {
+  program_init(p);
+  uint32_t sym[2] = {program_sym(p, "a"), program_sym(p, "b")};
+  if (sym[0] == UINT32_MAX || sym[1] == UINT32_MAX) return -1;
+  if (!add_stmt(p, GCS_GC_DISABLE)) return -1;
+  struct gcs_stmt *st = add_stmt(p, GCS_NEW);
+  if (!st) return -1;
+  st->kind = GCS_OBJECT;
+  st->sym = sym[0];
+  uint32_t x = 1;
+  for (uint32_t i = 1; i < n; i++, x ^= 1) {
+    st = add_stmt(p, GCS_NEW);
+    if (!st) return -1;
+    st->kind = GCS_OBJECT;
+    st->sym = sym[x];
+    st = add_stmt(p, GCS_LINK);
+    if (!st) return -1;
+    name_path(&st->a, sym[x]);
+    name_path(&st->b, sym[x ^ 1]);
+  }
+  /* x ^ 1 names the head now */
+  if (!(st = add_stmt(p, GCS_DEL))) return -1;
+  st->sym = sym[x];
+  if (!(st = add_stmt(p, GCS_DEL))) return -1;
+  st->sym = sym[x ^ 1];
+  return 0;
+}
+
+static void million_chain_under(const char *policy) {
+  const uint32_t n = 1000000;
+  struct gcs_program p;
+  ASSERT_EQ_INT(build_chain(&p, n), 0);
+  struct run r;
+  int rc = run_program(&r, &p, policy, RUN_NO_LINES | RUN_NO_CHECK);
+  ASSERT_EQ_INT(rc, 0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_INT(r.stats.objects_created, n);
+  ASSERT_EQ_INT(r.stats.objects_freed, n);
+  ASSERT_EQ_INT(r.stats.objects_alive, 0);
+  ASSERT_EQ_INT(r.stats.collections, 0);
+  run_free(&r);
+  program_free(&p);
+}
+
+TEST(million_chain_frees_without_trashcan) {
+  /* no trashcan: the worklist alone must keep the C stack flat */
+  million_chain_under("cpython-3.9,trashcan_limit=0");
+}
+
+TEST(million_chain_frees_with_trashcan) {
+  million_chain_under("cpython-3.13");
+}
+
+TEST(small_chain_api_program_matches_text_scenario) {
+  /* the builder above means what it says: the same program as text */
+  struct gcs_program p;
+  ASSERT_EQ_INT(build_chain(&p, 3), 0);
+  struct gcs_buf b;
+  buf_init(&b);
+  scenario_print(&p, &b);
+  char text[512];
+  snprintf(text, sizeof text, "%s", b.p ? b.p : "");
+  buf_free(&b);
+  ASSERT_EQ_STR(text,
+                "gc disable\nnew a object\nnew b object\nlink b a\n"
+                "new a object\nlink a b\ndel b\ndel a\n");
+  struct run r;
+  ASSERT_EQ_INT(run_program(&r, &p, "cpython-3.9", 0), 0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  /* step 7 `del b` frees nothing; step 8 frees the chain, tail first */
+  ASSERT_EQ_STR(run_trace(&r, 7, "dealloc"), "");
+  ASSERT_EQ_STR(run_trace(&r, 8, "dealloc"),
+                "dealloc a; dealloc b; dealloc a");
+  run_free(&r);
+  program_free(&p);
+}
+
+/* ---- trashcan ---- */
+
+/* gc disable; o1..on (fin when fin), o_i -> o_{i+1}, names dropped tail
+   first, then del o1. Caller frees. */
+static char *chain_text(int n, int fin) {
+  struct gcs_buf b;
+  buf_init(&b);
+  buf_puts(&b, "gc disable\n");
+  for (int i = 1; i <= n; i++) buf_printf(&b, "new o%d object%s\n", i, fin ? " fin" : "");
+  for (int i = 1; i < n; i++) buf_printf(&b, "link o%d o%d\n", i, i + 1);
+  for (int i = n; i >= 1; i--) buf_printf(&b, "del o%d\n", i);
+  return b.p;
+}
+
+TEST(trashcan_small_limit_exact_order) {
+  /* limit 3: o4 is deposited at nesting 3 and freed after o1, with the
+     nesting bumped by the destroy chain (CPython 3.8 object.c) */
+  char *t = chain_text(8, 0);
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.8,trashcan_limit=3", 0), 0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 0, "dealloc"),
+                "dealloc o3; dealloc o2; dealloc o1; dealloc o5; dealloc o4; "
+                "dealloc o7; dealloc o6; dealloc o8");
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.8,trashcan_limit=0", 0), 0);
+  free(t);
+  ASSERT_EQ_STR(run_trace(&r, 0, "dealloc"),
+                "dealloc o8; dealloc o7; dealloc o6; dealloc o5; dealloc o4; "
+                "dealloc o3; dealloc o2; dealloc o1");
+  run_free(&r);
+}
+
+TEST(trashcan_changes_order_only_past_the_limit) {
+  /* cpython-3.8: 50 nested deallocs run, the 51st is deferred */
+  for (int n = 49; n <= 51; n++) {
+    char *t = chain_text(n, 0);
+    struct run with, without;
+    ASSERT_EQ_INT(run_text(&with, t, "cpython-3.8", 0), 0);
+    ASSERT_EQ_INT(run_text(&without, t, "cpython-3.8,trashcan_limit=0", 0), 0);
+    free(t);
+    ASSERT_EQ_STR(run_outcome(&with), "clean");
+    ASSERT_EQ_INT(with.stats.objects_freed, n);
+    char last[32];
+    snprintf(last, sizeof last, "dealloc o%d", n);
+    if (n <= 50) {
+      ASSERT_EQ_U64(with.fingerprint, without.fingerprint);
+      ASSERT_EQ_STR(run_trace(&with, 0, "dealloc"),
+                    run_trace(&without, 0, "dealloc"));
+    } else {
+      ASSERT_NE_U64(with.fingerprint, without.fingerprint);
+      /* without: the tail first; with: the deposited tail after o1 */
+      ASSERT_EQ_INT(run_find(&without, last, 0) <
+                        run_find(&without, "dealloc o1", 0),
+                    1);
+      ASSERT_EQ_INT(run_find(&with, last, 0) > run_find(&with, "dealloc o1", 0),
+                    1);
+    }
+    run_free(&with);
+    run_free(&without);
+  }
+}
+
+TEST(trashcan_keeps_finalizer_order) {
+  /* finalizers run at the start of each dealloc: o1..o60 in order, with or
+     without the trashcan */
+  char *t = chain_text(60, 1);
+  struct run with, without;
+  ASSERT_EQ_INT(run_text(&with, t, "cpython-3.8", 0), 0);
+  ASSERT_EQ_INT(run_text(&without, t, "cpython-3.8,trashcan_limit=0", 0), 0);
+  free(t);
+  ASSERT_EQ_STR(run_trace(&with, 0, "finalize"),
+                run_trace(&without, 0, "finalize"));
+  ASSERT_EQ_INT(run_find(&with, "finalize o1", 0) < run_find(&with, "finalize o60", 0), 1);
+  ASSERT_NE_U64(with.fingerprint, without.fingerprint);
+  run_free(&with);
+  run_free(&without);
+}
+
+/* ---- resurrection in dealloc ---- */
+
+TEST(resurrection_in_dealloc_gc_kind_finalizes_once) {
+  /* golden resurrect_once */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew h object\nnew b object fin\n"
+                         "on b finalize: link h self\nnew cb function\n"
+                         "weakref w b cb\ndel b\nunlink h h.0\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 7, "finalize resurrected callback dealloc"),
+                "finalize b; resurrected b");
+  /* the second death: no second finalize, the callback now runs */
+  ASSERT_EQ_STR(run_trace(&r, 8, "finalize resurrected callback dealloc"),
+                "callback w cb; dealloc b");
+  ASSERT_EQ_INT(run_count(&r, "finalize b"), 1);
+  run_free(&r);
+}
+
+TEST(resurrection_in_dealloc_non_gc_kind_finalizes_again) {
+  /* a non-gc type has no FINALIZED flag: tp_finalize runs at every death,
+     and that is no violation (EMP 4c/4d) */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew h object\nnew b opaque fin\n"
+                         "on b finalize: link h self\ndel b\nunlink h h.0\n"
+                         "unlink h h.1\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_INT(run_count(&r, "finalize b"), 3);
+  ASSERT_EQ_INT(run_count(&r, "resurrected b"), 3);
+  ASSERT_EQ_INT(run_count(&r, "dealloc b"), 0);
+  run_free(&r);
+}
+
+/* ---- the collector ---- */
+
+TEST(legacy_finalizer_cycle_goes_to_gc_garbage) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew d object legacy\nlink d d\ndel d\n"
+                         "collect 2\ncollect 2\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 5, "gc_start tp_del finalize tp_clear dealloc "
+                                 "garbage gc_end collect_result"),
+                "gc_start 2; garbage d; gc_end 2 0 1; collect_result 2 1");
+  /* the unreachable event comes after the legacy objects left the set */
+  ASSERT_EQ_STR(run_trace(&r, 5, "unreachable"), "unreachable ");
+  /* gc.garbage now holds d: the next collection sees it as reachable */
+  ASSERT_EQ_STR(run_trace(&r, 6, "garbage gc_end"), "gc_end 2 0 0");
+  ASSERT_EQ_INT(r.stats.objects_alive, 1);
+  run_free(&r);
+}
+
+TEST(objects_reachable_from_legacy_cycle_are_kept_too) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew d object legacy\nnew x object fin\n"
+                         "link d d\nlink d x\nlink x d\ndel x\ndel d\ncollect 2\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  /* x is reachable from d: not finalized, not cleared, not in gc.garbage,
+     but counted as uncollectable (n = size of the finalizers list; 3.8 and
+     3.12 report "uncollectable": 2 for this graph) */
+  ASSERT_EQ_STR(run_trace(&r, 9, "finalize tp_clear dealloc garbage gc_end"),
+                "garbage d; gc_end 2 0 2");
+  run_free(&r);
+}
+
+TEST(nested_collect_returns_zero_without_gc_start) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nnew b object fin\n"
+                         "on b finalize: collect 2\nlink b b\ndel b\ncollect 2\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 6, "gc_start gc_end collect_result finalize"),
+                "gc_start 2; finalize b; collect_result 2 0 nested; "
+                "gc_end 2 1 0; collect_result 2 1");
+  ASSERT_EQ_INT(r.stats.collections, 1);
+  run_free(&r);
+}
+
+/* one resurrecting finalizer plus two unrelated trash self-cycles with
+   callback weakrefs (golden resurrect_five, shortened) */
+static const char resurrect_two[] =
+    "gc disable\n"
+    "new b object fin\n"
+    "on b finalize: keep self\n"
+    "link b b\n"
+    "new cbx function\n"
+    "new x1 object\n"
+    "new x2 object\n"
+    "link x1 x1\n"
+    "link x2 x2\n"
+    "weakref wx1 x1 cbx\n"
+    "weakref wx2 x2 cbx\n"
+    "del b\n"
+    "del x1\n"
+    "del x2\n"
+    "collect 2\n";
+
+TEST(resurrection_all_or_nothing_up_to_3_8) {
+  static const char *const pols[] = {"cpython-3.7", "cpython-3.8"};
+  for (int i = 0; i < 2; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, resurrect_two, pols[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    /* callbacks ran and the weakrefs are dead, yet nothing is freed */
+    ASSERT_EQ_STR(run_trace(&r, 15, "callback finalize resurrected tp_clear "
+                                    "dealloc gc_end collect_result"),
+                  "callback wx1 cbx; callback wx2 cbx; finalize b; "
+                  "resurrected b; gc_end 2 0 0; collect_result 2 0");
+    run_free(&r);
+  }
+}
+
+TEST(resurrection_count_before_check_in_3_8b4) {
+  /* bpo-38379: 3.8b4 counted the whole set as collected, freeing nothing */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, resurrect_two, "cpython-3.8b4", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 15, "dealloc gc_end"), "gc_end 2 3 0");
+  run_free(&r);
+}
+
+TEST(resurrection_per_object_from_3_9) {
+  static const char *const pols[] = {"cpython-3.9", "cpython-3.11",
+                                     "cpython-3.12", "cpython-main"};
+  for (int i = 0; i < 4; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, resurrect_two, pols[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_EQ_STR(run_trace(&r, 15, "callback finalize resurrected tp_clear "
+                                    "dealloc gc_end"),
+                  "callback wx1 cbx; callback wx2 cbx; finalize b; "
+                  "resurrected b; tp_clear x1; dealloc x1; tp_clear x2; "
+                  "dealloc x2; gc_end 2 2 0");
+    run_free(&r);
+  }
+}
+
+TEST(saveall_keeps_unreachable_in_gc_garbage_uncleared) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\ngc saveall on\nnew a object fin\n"
+                         "new b object\nlink a b\nlink b a\ndel a\ndel b\n"
+                         "collect 2\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  /* finalizers still run; nothing is tp_cleared or freed */
+  ASSERT_EQ_STR(run_trace(&r, 9, "finalize tp_clear dealloc garbage gc_end"),
+                "finalize a; garbage a; garbage b; gc_end 2 2 0");
+  ASSERT_EQ_INT(r.stats.objects_alive, 2);
+  run_free(&r);
+}
+
+TEST(saveall_off_collects_again) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\ngc saveall on\ngc saveall off\n"
+                         "new a object\nlink a a\ndel a\ncollect 2\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_trace(&r, 7, "tp_clear dealloc garbage"),
+                "tp_clear a; dealloc a");
+  run_free(&r);
+}
+
+/* threshold 2: the third gc allocation (new z) exceeds threshold0 */
+static const char auto_gc[] =
+    "threshold 2\n"
+    "new a object\n"
+    "new b object\n"
+    "new z object\n"
+    "link z z\n"
+    "del z\n"
+    "collect 0\n";
+
+TEST(auto_collection_inside_the_allocation_up_to_3_11) {
+  static const char *const pols[] = {"cpython-3.7", "cpython-3.9",
+                                     "cpython-3.11"};
+  for (int i = 0; i < 3; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, auto_gc, pols[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_EQ_STR(run_trace(&r, 3, "gc_start"), "");
+    ASSERT_EQ_STR(run_trace(&r, 4, "gc_start gc_end"), "gc_start 0; gc_end 0 0 0");
+    /* z did not exist during that collection: it is still young, and the
+       explicit collect 0 finds it */
+    ASSERT_EQ_STR(run_trace(&r, 7, "unreachable collect_result"),
+                  "unreachable z; collect_result 0 1");
+    run_free(&r);
+  }
+}
+
+TEST(auto_collection_after_the_statement_from_3_12) {
+  static const char *const pols[] = {"cpython-3.12", "cpython-main"};
+  for (int i = 0; i < 2; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, auto_gc, pols[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_EQ_STR(run_trace(&r, 3, "gc_start"), "");
+    ASSERT_EQ_STR(run_trace(&r, 4, "gc_start gc_end"), "gc_start 0; gc_end 0 0 0");
+    /* z existed and was promoted to generation 1 by that collection */
+    ASSERT_EQ_STR(run_trace(&r, 7, "unreachable collect_result"),
+                  "unreachable ; collect_result 0 0");
+    run_free(&r);
+  }
+}
+
+TEST(auto_collection_off_when_disabled) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "gc disable\nthreshold 2\nnew a object\nnew b object\n"
+                         "new c object\nnew d object\n",
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_INT(r.stats.collections, 0);
+  ASSERT_EQ_STR(run_trace(&r, 0, "gc_start"), "");
+  run_free(&r);
+}
+
+TEST(exit_drops_globals_newest_first_then_collects_silently) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "new a object fin\n"
+                         "new b object fin\n"
+                         "new d object fin\n"
+                         "link d d\n"
+                         "new e object fin\n"
+                         "on e finalize: keep self\n"
+                         "del e\n"   /* e now lives in the newest global */
+                         "exit\n"
+                         "new z object\n", /* never runs */
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 7, "finalize resurrected"),
+                "finalize e; resurrected e");
+  /* keep-global e, then d (a cycle: survives), b, a; then one collection
+     without gc callbacks and without a collect result */
+  ASSERT_EQ_STR(run_trace(&r, 8, "finalize dealloc tp_clear unreachable "
+                                 "gc_start gc_end collect_result"),
+                "dealloc e; finalize b; dealloc b; finalize a; dealloc a; "
+                "unreachable d; finalize d; tp_clear d; dealloc d");
+  ASSERT_EQ_STR(run_trace(&r, 9, NULL), "");
+  ASSERT_EQ_INT(r.stats.objects_alive, 0);
+  run_free(&r);
+}
+
+/*
+** MODEL BUG (sim/run.c, stmt_weakref): the top-level `weakref W T C` does not
+** hold T and C while the weakref is allocated. On <= 3.11 that allocation can
+** run a collection, and a finalizer there can drop the last other reference
+** to T and C. CPython evaluates `w = weakref.ref(h[0], h[1])` with T and C
+** on the frame's stack, so both survive the collection; the weakref is made,
+** then T dies when the stack lets go and the callback runs. The model instead
+** links a new weakref to the freed T and takes a reference to the freed C:
+** the run ends in an internal error ("freed t still has references"), and
+** with the walker off it would report a false use-after-free later.
+*/
+TEST(model_bug_weakref_statement_holds_target_and_callback) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "threshold 4\n"
+                         "new h object\n"
+                         "new t object\n"
+                         "new c function\n"
+                         "link h t\n"
+                         "link h c\n"
+                         "del t\n"
+                         "del c\n"
+                         "new g object fin\n"
+                         "link g g\n"
+                         "on g finalize: unlink h h.0; unlink h h.1\n"
+                         "del g\n"
+                         "weakref w h.0 h.1\n", /* 5th gc alloc: collects */
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_trace(&r, 13, "gc_start"), "gc_start 0");
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_TRUE(run_find(&r, "callback w c", 0) >= 0);
+  ASSERT_TRUE(run_find(&r, "dealloc t", 0) > run_find(&r, "callback w c", 0));
+  run_free(&r);
+}

@@ -1,0 +1,453 @@
+/*
+** test_parse.c — the .gcs parser and printer (scenario.h, program.h).
+**
+** Errors: exactly one "FILE:LINE: message", the program left empty, never an
+** abort. Round trip: print(parse(text)) parses back to an equal program, and
+** printing is a fixpoint after one round.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcsim/program.h"
+#include "gcsim/scenario.h"
+#include "simrun.h"
+#include "test.h"
+
+/* Parse len bytes; on error copy the message into err and return -1. */
+static int parse_n(const char *text, size_t len, struct gcs_program *p,
+                   char *err, size_t errlen) {
+  return scenario_parse(text, len, "t.gcs", p, err, errlen);
+}
+
+/* "t.gcs:12: message" -> "t.gcs:12" in out ("" when not of that shape). */
+static const char *where(const char *err, char *out, size_t n) {
+  const char *c1 = strchr(err, ':');
+  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  size_t len = c2 ? (size_t)(c2 - err) : 0;
+  if (len >= n) len = n - 1;
+  memcpy(out, err, len);
+  out[len] = '\0';
+  return out;
+}
+
+struct perr {
+  int rc;
+  char err[512];
+  char at[64];
+  uint32_t nstmts_after; /* statements left in the program (must be 0) */
+};
+
+static void parse_expect(const char *text, size_t len, struct perr *pe) {
+  struct gcs_program p;
+  memset(pe, 0, sizeof *pe);
+  pe->rc = parse_n(text, len, &p, pe->err, sizeof pe->err);
+  where(pe->err, pe->at, sizeof pe->at);
+  pe->nstmts_after = p.nstmts;
+  program_free(&p);
+}
+
+TEST(error_unknown_statement) {
+  struct perr pe;
+  const char *t = "new a object\n\nfrobnicate a\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:3");
+  ASSERT_CONTAINS(pe.err, "unknown statement 'frobnicate'");
+  ASSERT_EQ_INT(pe.nstmts_after, 0);
+}
+
+TEST(error_unbound_name) {
+  struct perr pe;
+  const char *t = "new a object\nlink a b\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "name 'b' is not bound here");
+}
+
+TEST(error_name_unbound_after_del) {
+  struct perr pe;
+  const char *t = "new a object\ndel a\n# a is gone\nlink a a\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:4");
+  ASSERT_CONTAINS(pe.err, "name 'a' is not bound here");
+}
+
+TEST(error_bad_kind) {
+  struct perr pe;
+  const char *t = "# kinds\nnew a blob\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "unknown kind 'blob'");
+}
+
+TEST(error_weakref_is_not_a_new_kind) {
+  struct perr pe;
+  const char *t = "new w weakref\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:1");
+  ASSERT_CONTAINS(pe.err, "unknown kind 'weakref'");
+}
+
+TEST(error_bad_flag) {
+  struct perr pe;
+  const char *t = "new a object fin fast\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:1");
+  ASSERT_CONTAINS(pe.err, "unknown flag 'fast'");
+}
+
+TEST(error_self_at_top_level) {
+  struct perr pe;
+  const char *t = "new a object\nlink self a\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "'self' is only defined inside a script");
+}
+
+TEST(error_arg_in_finalize_script) {
+  struct perr pe;
+  const char *t = "new a object fin\non a finalize: touch self; touch arg()\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "'arg' is only defined inside a call script");
+}
+
+TEST(arg_in_call_script_is_fine) {
+  struct perr pe;
+  const char *t = "new c function\non c call: touch arg(); keep arg\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_STR(pe.err, "");
+  ASSERT_EQ_INT(pe.rc, 0);
+}
+
+TEST(error_finalize_script_without_fin) {
+  struct perr pe;
+  const char *t = "new a object\nnew b object fin\non a finalize: touch self\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:3");
+  ASSERT_CONTAINS(pe.err, "'a' has no finalizer");
+}
+
+TEST(legacy_flag_allows_finalize_script) {
+  struct perr pe;
+  const char *t = "new d object legacy\non d finalize: keep self\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_STR(pe.err, "");
+  ASSERT_EQ_INT(pe.rc, 0);
+}
+
+TEST(error_nul_byte) {
+  struct perr pe;
+  static const char t[] = "new a object\nnew b\0object\nnew c object\n";
+  parse_expect(t, sizeof t - 1, &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "NUL byte");
+  ASSERT_EQ_INT(pe.nstmts_after, 0);
+}
+
+TEST(error_overlong_line) {
+  /* line 3 is 5000 characters long */
+  size_t n = 5000;
+  char *t = malloc(64 + n);
+  ASSERT_TRUE(t != NULL);
+  strcpy(t, "new a object\n# fine\n");
+  size_t at = strlen(t);
+  memset(t + at, 'x', n);
+  strcpy(t + at + n, "\nnew b object\n");
+  struct perr pe;
+  parse_expect(t, strlen(t), &pe);
+  free(t);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:3");
+  ASSERT_CONTAINS(pe.err, "line longer than");
+}
+
+TEST(longest_allowed_line_is_accepted) {
+  /* a 4096-character comment line is fine; 4097 is not */
+  char *t = malloc(4200);
+  ASSERT_TRUE(t != NULL);
+  t[0] = '#';
+  memset(t + 1, 'y', 4095);
+  strcpy(t + 4096, "\nnew a object\n");
+  struct perr pe;
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_STR(pe.err, "");
+  t[4096] = 'y';
+  strcpy(t + 4097, "\nnew a object\n");
+  parse_expect(t, strlen(t), &pe);
+  free(t);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:1");
+}
+
+TEST(error_reports_only_first_error) {
+  struct perr pe;
+  const char *t = "new a object\nbogus one\nbogus two\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_TRUE(strstr(pe.err, "t.gcs:3") == NULL);
+}
+
+TEST(error_script_names_never_bound_name) {
+  struct perr pe;
+  const char *t = "new a object fin\non a finalize: keep ghost\nnew b object\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "ghost");
+}
+
+/* A deterministic byte soup: the parser must return 0 or -1 with one
+   "t.gcs:LINE: message", and never crash or abort. */
+TEST(never_aborts_on_binary_input) {
+  uint32_t x = 12345u;
+  char buf[600];
+  for (int round = 0; round < 300; round++) {
+    size_t len = (size_t)(round * 2 % 599) + 1;
+    for (size_t i = 0; i < len; i++) {
+      x = x * 1103515245u + 12345u;
+      unsigned b = (x >> 16) & 0xffu;
+      /* mix in scenario words so some inputs get past the first line */
+      buf[i] = (char)(round % 3 == 0 && b < 200 ? "new a object\nlink a a\n"[b % 22] : (char)b);
+    }
+    struct gcs_program p;
+    char err[512];
+    int rc = parse_n(buf, len, &p, err, sizeof err);
+    char at[64];
+    ASSERT_TRUE(rc == 0 || rc == -1);
+    if (rc == -1) {
+      ASSERT_TRUE(strncmp(err, "t.gcs:", 6) == 0);
+      ASSERT_TRUE(strlen(where(err, at, sizeof at)) > 6);
+      ASSERT_EQ_INT(p.nstmts, 0);
+    }
+    program_free(&p);
+  }
+}
+
+/* ---- round trip ---- */
+
+/* parse -> print -> parse: equal programs, and the printed text is a
+   fixpoint of print(parse(.)). Returns "" or what went wrong. */
+static const char *roundtrip(const char *text, char *why, size_t n) {
+  struct gcs_program p1, p2, p3;
+  char err[512];
+  why[0] = '\0';
+  if (parse_n(text, strlen(text), &p1, err, sizeof err)) {
+    snprintf(why, n, "first parse: %s", err);
+    return why;
+  }
+  struct gcs_buf b1, b2;
+  buf_init(&b1);
+  buf_init(&b2);
+  scenario_print(&p1, &b1);
+  if (parse_n(b1.p, b1.len, &p2, err, sizeof err)) {
+    snprintf(why, n, "printed text does not parse: %s\n%s", err, b1.p);
+  } else {
+    if (!program_equal(&p1, &p2))
+      snprintf(why, n, "programs differ after print/parse:\n%s", b1.p);
+    scenario_print(&p2, &b2);
+    if (!why[0] && strcmp(b1.p, b2.p) != 0)
+      snprintf(why, n, "print is not a fixpoint:\n%s---\n%s", b1.p, b2.p);
+    if (!why[0] && parse_n(b2.p, b2.len, &p3, err, sizeof err) == 0) {
+      if (!program_equal(&p1, &p3)) snprintf(why, n, "third parse differs");
+      program_free(&p3);
+    }
+    program_free(&p2);
+  }
+  buf_free(&b1);
+  buf_free(&b2);
+  program_free(&p1);
+  return why;
+}
+
+static const char bpo38006[] =
+    "# Z <- Y <- A <-> A ; A -> WZ -> C\n"
+    "policy cpython-3.8b4\n"
+    "new c function          # the callback\n"
+    "new a object\n"
+    "new y opaque\n"
+    "new z object\n"
+    "link a a\n"
+    "link a y\n"
+    "link y z\n"
+    "weakref wz z c\n"
+    "link a wz\n"
+    "del wz\n"
+    "del z\n"
+    "del y\n"
+    "del c\n"
+    "del a\n"
+    "collect 2\n";
+
+TEST(roundtrip_bpo38006) {
+  char why[2048];
+  ASSERT_EQ_STR(roundtrip(bpo38006, why, sizeof why), "");
+}
+
+TEST(roundtrip_scripts_and_paths) {
+  const char *t =
+      "policy cpython-3.9,threshold0=5,weakrefs=late\n"
+      "gc disable\n"
+      "threshold 700\n"
+      "threshold 10 20\n"
+      "threshold 1 2 3\n"
+      "gc saveall on\n"
+      "gc saveall off\n"
+      "gc enable\n"
+      "new h object\n"
+      "new b object fin legacy\n"
+      "new n noclear\n"
+      "new k leaf\n"
+      "new cb function\n"
+      "new x opaque fin\n"
+      "link h b\n"
+      "link b n\n"
+      "link n b\n"
+      "weakref w b cb\n"
+      "weakref plain n\n"
+      "link h w\n"
+      "link h.1 h.0.0\n"
+      "unlink h h.0\n"
+      "on b finalize: touch self.0.0; weakref h self.0 cb; keep h.1(); "
+      "link self self; unlink self self.2; drop h; get_objects; collect 1\n"
+      "on cb call: touch arg(); call self; keep arg; drop arg(); collect 0\n"
+      "on x finalize: touch h.1().0.0.0()\n"
+      "untrack b\n"
+      "track b\n"
+      "collect\n"
+      "collect 0\n"
+      "get_objects\n"
+      "del w\n"
+      "exit\n";
+  char why[4096];
+  ASSERT_EQ_STR(roundtrip(t, why, sizeof why), "");
+}
+
+TEST(roundtrip_canonical_spelling) {
+  /* comments, blanks, tabs and a default GEN disappear; meaning stays */
+  const char *t = "  new\ta  object   fin # x\n\n\ton a finalize:touch self ;keep self\n"
+                  "collect\n";
+  struct gcs_program p;
+  char err[512];
+  ASSERT_EQ_INT(parse_n(t, strlen(t), &p, err, sizeof err), 0);
+  struct gcs_buf b;
+  buf_init(&b);
+  scenario_print(&p, &b);
+  program_free(&p);
+  char copy[512];
+  snprintf(copy, sizeof copy, "%s", b.p ? b.p : "");
+  buf_free(&b);
+  ASSERT_EQ_STR(copy,
+                "new a object fin\non a finalize: touch self; keep self\n"
+                "collect 2\n");
+  char why[2048];
+  ASSERT_EQ_STR(roundtrip(t, why, sizeof why), "");
+}
+
+TEST(program_equal_sees_differences) {
+  const char *a = "new a object\nnew b object\nlink a b\n";
+  const char *b = "new a object\nnew b object\nlink b a\n";
+  const char *c = "new a object\nnew b object fin\nlink a b\n";
+  const char *d = "new a object fin\non a finalize: touch self.0\n";
+  const char *e = "new a object fin\non a finalize: touch self.1\n";
+  struct gcs_program pa, pb, pc, pd, pe2, pa2;
+  char err[512];
+  ASSERT_EQ_INT(parse_n(a, strlen(a), &pa, err, sizeof err), 0);
+  ASSERT_EQ_INT(parse_n(a, strlen(a), &pa2, err, sizeof err), 0);
+  ASSERT_EQ_INT(parse_n(b, strlen(b), &pb, err, sizeof err), 0);
+  ASSERT_EQ_INT(parse_n(c, strlen(c), &pc, err, sizeof err), 0);
+  ASSERT_EQ_INT(parse_n(d, strlen(d), &pd, err, sizeof err), 0);
+  ASSERT_EQ_INT(parse_n(e, strlen(e), &pe2, err, sizeof err), 0);
+  int same = program_equal(&pa, &pa2);
+  int ab = program_equal(&pa, &pb), ac = program_equal(&pa, &pc),
+      de = program_equal(&pd, &pe2);
+  program_free(&pa);
+  program_free(&pa2);
+  program_free(&pb);
+  program_free(&pc);
+  program_free(&pd);
+  program_free(&pe2);
+  ASSERT_EQ_INT(same, 1);
+  ASSERT_EQ_INT(ab, 0);
+  ASSERT_EQ_INT(ac, 0);
+  ASSERT_EQ_INT(de, 0);
+}
+
+/* A program built through program.h prints as a scenario that parses back
+   to an equal program (program.h's invariant). */
+TEST(roundtrip_program_built_through_api) {
+  struct gcs_program p;
+  program_init(&p);
+  uint32_t a = program_sym(&p, "a"), cb = program_sym(&p, "cb"),
+           w = program_sym(&p, "w");
+  struct gcs_stmt *st = program_add_stmt(&p);
+  st->op = GCS_NEW;
+  st->kind = GCS_OBJECT;
+  st->flags = GCS_FLAG_FIN;
+  st->sym = a;
+  st = program_add_stmt(&p);
+  st->op = GCS_NEW;
+  st->kind = GCS_FUNCTION;
+  st->sym = cb;
+  st = program_add_stmt(&p);
+  st->op = GCS_WEAKREF_OP;
+  st->sym = w;
+  st->b.root = GCS_ROOT_NAME;
+  st->b.sym = a;
+  st->has_c = 1;
+  st->c.root = GCS_ROOT_NAME;
+  st->c.sym = cb;
+  st = program_add_stmt(&p);
+  st->op = GCS_ON_FINALIZE;
+  st->sym = a;
+  st->script = program_add_script(&p);
+  struct gcs_action *ac = program_add_action(&p);
+  ac->act = GCS_A_KEEP;
+  ac->a.root = GCS_ROOT_SELF;
+  ac = program_add_action(&p);
+  ac->act = GCS_A_TOUCH;
+  ac->a.root = GCS_ROOT_NAME;
+  ac->a.sym = w;
+  ac->a.nsteps = 1;
+  ac->a.step[0] = GCS_STEP_CALL;
+  st = program_add_stmt(&p);
+  st->op = GCS_COLLECT;
+  st->n[0] = 1;
+  struct gcs_buf b;
+  buf_init(&b);
+  scenario_print(&p, &b);
+  char text[1024];
+  snprintf(text, sizeof text, "%s", b.p ? b.p : "");
+  buf_free(&b);
+  struct gcs_program q;
+  char err[512];
+  int rc = parse_n(text, strlen(text), &q, err, sizeof err);
+  int eq = rc == 0 && program_equal(&p, &q);
+  if (rc == 0) program_free(&q);
+  program_free(&p);
+  ASSERT_EQ_STR(text,
+                "new a object fin\nnew cb function\nweakref w a cb\n"
+                "on a finalize: keep self; touch w()\ncollect 1\n");
+  ASSERT_EQ_INT(rc, 0);
+  ASSERT_EQ_INT(eq, 1);
+}
+
+TEST(policy_line_is_checked_at_its_line) {
+  struct perr pe;
+  const char *t = "new a object\npolicy cpython-4.0\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:2");
+  ASSERT_CONTAINS(pe.err, "unknown policy 'cpython-4.0'");
+}
