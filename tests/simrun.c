@@ -122,7 +122,7 @@ static char *compact_of(const char *line) {
   }
   if (!strcmp(ev, "unreachable") || !strcmp(ev, "resurrected")) {
     jget(line, "objs", a, sizeof a);
-    return str_printf("%s %s", ev, a);
+    return str_printf("%s %s", ev, a[0] ? a : "-");
   }
   if (!strcmp(ev, "weakref_cleared")) {
     jget(line, "weakref", a, sizeof a);

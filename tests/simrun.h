@@ -10,6 +10,7 @@
 ** Each JSONL line is also kept in a compact form, for exact assertions on
 ** order:
 **   op collect 2              gc_start 2             unreachable c,a,wz
+**   unreachable -  (an empty set)
 **   weakref_cleared wz gc     finalize a             tp_del d
 **   resurrected b             tp_clear c             dealloc y
 **   callback wz c             garbage d              gc_end 2 3 0

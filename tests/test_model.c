@@ -5,8 +5,8 @@
 **
 ** Expected orders come from CPython's sources and the installed interpreters
 ** (see ../shared/docs/cpython-gc-facts.md and tests/golden/expected). Tests
-** named model_bug_* show a model bug: they fail until the model is fixed,
-** and say why in a comment.
+** named model_bug_* were written to show a model bug (they failed until the
+** model was fixed) and stay as regression tests; each says why.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +121,28 @@ TEST(callback_less_weakref_is_shared) {
                 "callback w3 cb; dealloc a");
   ASSERT_EQ_STR(run_trace(&r, 10, NULL), "");
   ASSERT_EQ_STR(run_trace(&r, 11, NULL), "dealloc w1");
+  run_free(&r);
+}
+
+TEST(sharing_a_weakref_allocates_nothing) {
+  /* weakref___new__ returns the basic ref before any allocation, so it
+     does not count towards threshold0: with threshold 2 the collection
+     comes at `new b` (the third real gc allocation), not at w2 */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "threshold 2\n"
+                         "new a object\n"     /* 1 */
+                         "weakref w1 a\n"     /* 2 */
+                         "weakref w2 a\n"     /* shared: still 2 */
+                         "weakref w3 a\n"     /* shared: still 2 */
+                         "new b object\n",    /* 3 > 2: collect */
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 0, "op gc_start"),
+                "op threshold 2; op new a object; op weakref w1 a; "
+                "op weakref w2 a; op weakref w3 a; op new b object; "
+                "gc_start 0");
   run_free(&r);
 }
 
@@ -364,6 +386,86 @@ TEST(trashcan_keeps_finalizer_order) {
   run_free(&without);
 }
 
+/* o1 -> o2 -> ... -> on, each o_i also holding a leaf l_i with a finalizer,
+   released after o_{i+1}: the order of `finalize l_i` shows where the
+   trashcan deferred (tests/golden's Obj shape: a list subclass whose
+   list_dealloc releases [l_i, o_{i+1}] last item first). Caller frees. */
+static char *chain_with_leaves(int n) {
+  struct gcs_buf b;
+  buf_init(&b);
+  buf_puts(&b, "gc disable\n");
+  for (int i = 1; i <= n; i++) buf_printf(&b, "new o%d object\nnew l%d object fin\n", i, i);
+  for (int i = 1; i <= n; i++) {
+    if (i < n) buf_printf(&b, "link o%d o%d\n", i, i + 1);
+    buf_printf(&b, "link o%d l%d\n", i, i);
+  }
+  for (int i = n; i >= 1; i--) buf_printf(&b, "del l%d\n", i);
+  for (int i = n; i >= 1; i--) buf_printf(&b, "del o%d\n", i);
+  return b.p;
+}
+
+/* "finalize lA; finalize lB; ..." for the listed leaf numbers. */
+static const char *leaf_order(char *out, size_t len, const int *ids, int n) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (int i = 0; i < n && used < len; i++)
+    used += (size_t)snprintf(out + used, len - used, "%sfinalize l%d",
+                             i ? "; " : "", ids[i]);
+  return out;
+}
+
+TEST(trashcan_matches_cpython_3_8_to_3_13_for_60_levels) {
+  /* recorded with the probe shape above on 3.8.18 and 3.12.1: 50 levels
+     run; o51 and then l50 reach the 51st level and wait in the trashcan
+     (LIFO: l50 comes out first). 3.13.0: no deferral at this depth. */
+  static const int want38[] = {
+      49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33,
+      32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+      15, 14, 13, 12, 11, 10, 9,  8,  7,  6,  5,  4,  3,  2,  1,  50, 60,
+      59, 58, 57, 56, 55, 54, 53, 52, 51};
+  int want313[60];
+  for (int i = 0; i < 60; i++) want313[i] = 60 - i;
+  char *t = chain_with_leaves(60);
+  char want[2048];
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.8", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 0, "finalize"), leaf_order(want, sizeof want, want38, 60));
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.12", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 0, "finalize"), leaf_order(want, sizeof want, want38, 60));
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.13", 0), 0);
+  free(t);
+  ASSERT_EQ_STR(run_trace(&r, 0, "finalize"), leaf_order(want, sizeof want, want313, 60));
+  run_free(&r);
+}
+
+/*
+** MODEL BUG (sim/policy.c, cpython-3.6 / cpython-3.7 trashcan_limit=49):
+** before bpo-35983 (3.8) both subtype_dealloc and the base type's dealloc
+** (list_dealloc for tests/golden's Obj, dict_dealloc for an instance's
+** __dict__) take a trashcan level, so each Python object costs two levels and
+** the trashcan defers after ~24 objects, not 48. Recorded on 3.7.16 and
+** 3.6.15 with the probe shape of chain_with_leaves(30) (python: o_i =
+** Obj([l_i, o_{i+1}]), l_i with __del__): 24..1, 25, 30..26. The model runs
+** the whole chain unnested (30..1), as its one level per object allows 48.
+*/
+TEST(model_bug_trashcan_two_levels_per_object_before_3_8) {
+  static const int want37[] = {24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
+                               14, 13, 12, 11, 10, 9,  8,  7,  6,  5,
+                               4,  3,  2,  1,  25, 30, 29, 28, 27, 26};
+  char *t = chain_with_leaves(30);
+  char want[1024];
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.7", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 0, "finalize"), leaf_order(want, sizeof want, want37, 30));
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.6", 0), 0);
+  free(t);
+  ASSERT_EQ_STR(run_trace(&r, 0, "finalize"), leaf_order(want, sizeof want, want37, 30));
+  run_free(&r);
+}
+
 /* ---- resurrection in dealloc ---- */
 
 TEST(resurrection_in_dealloc_gc_kind_finalizes_once) {
@@ -416,7 +518,7 @@ TEST(legacy_finalizer_cycle_goes_to_gc_garbage) {
                                  "garbage gc_end collect_result"),
                 "gc_start 2; garbage d; gc_end 2 0 1; collect_result 2 1");
   /* the unreachable event comes after the legacy objects left the set */
-  ASSERT_EQ_STR(run_trace(&r, 5, "unreachable"), "unreachable ");
+  ASSERT_EQ_STR(run_trace(&r, 5, "unreachable"), "unreachable -");
   /* gc.garbage now holds d: the next collection sees it as reachable */
   ASSERT_EQ_STR(run_trace(&r, 6, "garbage gc_end"), "gc_end 2 0 0");
   ASSERT_EQ_INT(r.stats.objects_alive, 1);
@@ -577,7 +679,7 @@ TEST(auto_collection_after_the_statement_from_3_12) {
     ASSERT_EQ_STR(run_trace(&r, 4, "gc_start gc_end"), "gc_start 0; gc_end 0 0 0");
     /* z existed and was promoted to generation 1 by that collection */
     ASSERT_EQ_STR(run_trace(&r, 7, "unreachable collect_result"),
-                  "unreachable ; collect_result 0 0");
+                  "unreachable -; collect_result 0 0");
     run_free(&r);
   }
 }
@@ -594,6 +696,10 @@ TEST(auto_collection_off_when_disabled) {
   run_free(&r);
 }
 
+/* As scenario-format.md specifies `exit`. Note: real interpreters differ
+   (3.7-3.13 finalize a, b, d, c for `a b d(cycle) c(trash cycle)` at
+   shutdown: the __main__ dict is torn down by gc, in creation order); this
+   test pins the documented semantics, not CPython's. */
 TEST(exit_drops_globals_newest_first_then_collects_silently) {
   struct run r;
   ASSERT_EQ_INT(run_text(&r,
@@ -623,15 +729,16 @@ TEST(exit_drops_globals_newest_first_then_collects_silently) {
 }
 
 /*
-** MODEL BUG (sim/run.c, stmt_weakref): the top-level `weakref W T C` does not
-** hold T and C while the weakref is allocated. On <= 3.11 that allocation can
-** run a collection, and a finalizer there can drop the last other reference
-** to T and C. CPython evaluates `w = weakref.ref(h[0], h[1])` with T and C
-** on the frame's stack, so both survive the collection; the weakref is made,
-** then T dies when the stack lets go and the callback runs. The model instead
-** links a new weakref to the freed T and takes a reference to the freed C:
-** the run ends in an internal error ("freed t still has references"), and
-** with the walker off it would report a false use-after-free later.
+** MODEL BUG, fixed in 44f9488 (sim/run.c, stmt_weakref): the top-level
+** `weakref W T C` did not hold T and C while the weakref was allocated. On
+** <= 3.11 that allocation can run a collection, and a finalizer there can
+** drop the last other reference to T and C. CPython evaluates
+** `w = weakref.ref(h[0], h[1])` with T and C on the frame's stack, so both
+** survive the collection; the weakref is made, then T dies when the stack
+** lets go and the callback runs. The model linked a new weakref to the freed
+** T and took a reference to the freed C: the run ended in an internal error
+** ("freed t still has references or links"); with the walker off it would
+** have reported a false use-after-free later.
 */
 TEST(model_bug_weakref_statement_holds_target_and_callback) {
   struct run r;
