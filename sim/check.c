@@ -23,12 +23,22 @@ const char *sim_vkind_name(enum sim_vkind k) {
   return (unsigned)k < SV_NKINDS ? vkind_names[k] : "?";
 }
 
-void sim_violate(struct sim *s, enum sim_vkind kind, oid obj, const char *fmt,
-                 ...) {
+static const char *const actor_names[] = {"finalizer", "callback", "tp_del"};
+
+void sim_violate(struct sim *s, enum sim_vkind kind, oid obj,
+                 const char *actor, const char *fmt, ...) {
   if (s->stopped) return;
   s->viol.kind = kind;
   s->viol.step = s->step;
   snprintf(s->viol.obj, sizeof s->viol.obj, "%s", heap_label(s, obj));
+  s->viol.obj_kind = s->o[obj].kind;
+  s->viol.obj_flags = s->o[obj].flags;
+  if (!actor)
+    actor = s->actor >= 0 && s->actor <= SK_TP_DEL ? actor_names[s->actor]
+                                                   : "top-level";
+  snprintf(s->viol.actor, sizeof s->viol.actor, "%s", actor);
+  snprintf(s->viol.phase, sizeof s->viol.phase, "%s",
+           s->phase ? s->phase : "refcount");
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(s->viol.detail, sizeof s->viol.detail, fmt, ap);
@@ -40,6 +50,15 @@ void sim_violate(struct sim *s, enum sim_vkind kind, oid obj, const char *fmt,
   e.text2 = sim_vkind_name(kind);
   sim_emit(s, &e);
   s->status = SIM_VIOLATION;
+  s->stopped = 1;
+}
+
+void sim_budget(struct sim *s, const char *what, uint64_t limit) {
+  if (s->stopped) return;
+  snprintf(s->internal, sizeof s->internal,
+           "budget exceeded: more than %llu %s", (unsigned long long)limit,
+           what);
+  s->status = SIM_BADINPUT;
   s->stopped = 1;
 }
 
@@ -101,7 +120,7 @@ int check_clear_allowed(struct sim *s, oid x) {
   if (s->roots_dirty) check_roots_mark(s);
   if (s->stopped) return -1;
   if (s->mark[x]) {
-    sim_violate(s, SV_FREED_REACHABLE, x,
+    sim_violate(s, SV_FREED_REACHABLE, x, "gc",
                 "gc is about to tp_clear %s, which user code can still reach "
                 "from a name or global",
                 heap_label(s, x));
@@ -118,7 +137,7 @@ void check_exposed_cleared(struct sim *s) {
     const struct sobj *o = OBJ(s, x);
     if (!o->alive || !o->cleared) continue;
     if (o->list >= L_GEN0 && o->list <= L_GEN2) {
-      sim_violate(s, SV_EXPOSED_CLEARED, x,
+      sim_violate(s, SV_EXPOSED_CLEARED, x, "gc",
                   "%s survived tp_clear and sits in generation %u, where "
                   "gc.get_objects() returns it",
                   heap_label(s, x), (unsigned)(o->list - L_GEN0));
@@ -129,7 +148,7 @@ void check_exposed_cleared(struct sim *s) {
       marked = 1;
     }
     if (!s->stopped && s->mark[x]) {
-      sim_violate(s, SV_EXPOSED_CLEARED, x,
+      sim_violate(s, SV_EXPOSED_CLEARED, x, "gc",
                   "%s survived tp_clear and is reachable from a name",
                   heap_label(s, x));
       return;

@@ -150,7 +150,7 @@ static void handle_legacy_finalizers(struct sim *s, oid finalizers, oid old) {
 */
 static int take_for_callback(struct sim *s, oid wr) {
   if (s->o[wr].list == L_NONE) {
-    sim_violate(s, SV_LIST_CORRUPT, wr,
+    sim_violate(s, SV_LIST_CORRUPT, wr, "gc",
                 "handle_weakrefs moves the live weakref %s (callback %s) "
                 "to wrcb_to_call, but it is untracked: gc_list_move "
                 "dereferences NULL",
@@ -264,6 +264,12 @@ static void finalize_garbage(struct sim *s, oid collectable) {
 
 static void emit_set(struct sim *s, enum gcs_ev ev, const oid *ids,
                      uint32_t n) {
+  if (SIM_QUIET(s)) {
+    struct gcs_event q = {0};
+    q.ev = (uint8_t)ev;
+    sim_emit(s, &q);
+    return;
+  }
   const char **labels = malloc((n ? n : 1) * sizeof *labels);
   if (!labels) {
     sim_oom(s);
@@ -279,6 +285,7 @@ static void emit_set(struct sim *s, enum gcs_ev ev, const oid *ids,
 }
 
 static void emit_list(struct sim *s, enum gcs_ev ev, oid head) {
+  if (SIM_QUIET(s)) return emit_set(s, ev, NULL, 0);
   uint64_t n = list_size(s, head);
   oid *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!ids) {

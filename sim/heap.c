@@ -84,6 +84,10 @@ static const char *auto_label(struct sim *s, int weak) {
 }
 
 oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label) {
+  if (s->max_objects && s->created >= s->max_objects) {
+    sim_budget(s, "objects", s->max_objects);
+    return 0;
+  }
   if (!label) label = auto_label(s, kind == GCS_WEAKREF);
   if (!label || grow((void **)&s->o, s->n + 1, &s->cap, sizeof *s->o)) {
     sim_oom(s);

@@ -16,7 +16,6 @@
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
 
-#define MAX_LINE 4096
 #define MAX_TOKS 64
 
 struct parser {
@@ -308,20 +307,16 @@ static int bind(struct parser *ps, uint32_t sym) {
 }
 
 static int statement(struct parser *ps, char *text) {
-  char copy[MAX_LINE + 1];
-  strcpy(copy, text);
-  char *toks[MAX_TOKS];
-  int n = tokenize(text, toks, MAX_TOKS);
-  if (n < 0) return fail(ps, "too many words on one line");
   struct gcs_stmt *st = program_add_stmt(ps->prog);
   if (!st) return fail(ps, "out of memory");
   st->line = ps->line;
+  /* `on` lines hold a whole script: split at ':' and ';', not into words */
+  if (strncmp(text, "on", 2) == 0 && isspace((unsigned char)text[2]))
+    return on_stmt(ps, st, text + 2);
+  char *toks[MAX_TOKS];
+  int n = tokenize(text, toks, MAX_TOKS);
+  if (n < 0) return fail(ps, "too many words on one line");
   const char *w = toks[0];
-
-  if (strcmp(w, "on") == 0) {
-    char *rest = copy + (strstr(copy, "on") - copy) + 2;
-    return on_stmt(ps, st, rest);
-  }
   if (strcmp(w, "policy") == 0) {
     st->op = GCS_POLICY;
     if (want_args(ps, w, n, 1, 1)) return -1;
@@ -413,7 +408,7 @@ static int statement(struct parser *ps, char *text) {
     st->op = GCS_THRESHOLD;
     if (want_args(ps, w, n, 1, 3)) return -1;
     for (int i = 1; i < n; i++) {
-      long long v;
+      long long v = 0;
       if (number(ps, toks[i], 0, 1000000000LL, "threshold", &v)) return -1;
       st->n[i - 1] = v;
     }
@@ -447,7 +442,7 @@ int scenario_parse(const char *text, size_t len, const char *fname,
   if (errlen) err[0] = '\0';
 
   size_t pos = 0;
-  char line[MAX_LINE + 1];
+  char line[GCS_MAX_LINE + 1];
   while (pos < len && !ps.failed) {
     ps.line++;
     size_t end = pos;
@@ -457,8 +452,8 @@ int scenario_parse(const char *text, size_t len, const char *fname,
       fail(&ps, "NUL byte in a scenario (is this a binary fuzz input?)");
       break;
     }
-    if (n > MAX_LINE) {
-      fail(&ps, "line longer than %d characters", MAX_LINE);
+    if (n > GCS_MAX_LINE) {
+      fail(&ps, "line longer than %d characters", GCS_MAX_LINE);
       break;
     }
     memcpy(line, text + pos, n);

@@ -14,6 +14,10 @@ struct sim *sim_create(const struct sim_options *opt) {
   s->check_every_step = opt->check_every_step;
   s->sink = opt->sink;
   s->sink_user = opt->sink_user;
+  s->quiet = opt->no_fingerprint && !opt->sink;
+  s->max_objects = opt->max_objects;
+  s->max_actions = opt->max_actions;
+  s->actor = -1;
   for (int i = 0; i < 3; i++) s->threshold[i] = s->pol.threshold[i];
   s->enabled = 1;
   s->hash = XXH3_createState();
@@ -44,6 +48,10 @@ void sim_destroy(struct sim *s) {
 
 void sim_emit(struct sim *s, struct gcs_event *e) {
   e->step = s->step;
+  if (s->quiet) {
+    s->nevents++;
+    return;
+  }
   s->line.len = 0;
   event_jsonl(e, &s->line);
   if (s->line.oom) {
@@ -199,14 +207,18 @@ enum sim_status sim_step(struct sim *s, const struct gcs_program *prog,
   if (prepare(s, prog)) return s->status;
   const struct gcs_stmt *st = &prog->stmts[i];
   s->step = i + 1;
-  struct gcs_buf text;
-  buf_init(&text);
-  scenario_print_stmt(prog, i, &text);
   struct gcs_event e = {0};
   e.ev = EV_OP;
-  e.text = text.p ? text.p : "";
-  sim_emit(s, &e);
-  buf_free(&text);
+  if (s->quiet) {
+    sim_emit(s, &e);
+  } else {
+    struct gcs_buf text;
+    buf_init(&text);
+    scenario_print_stmt(prog, i, &text);
+    e.text = text.p ? text.p : "";
+    sim_emit(s, &e);
+    buf_free(&text);
+  }
 
   switch (st->op) {
   case GCS_POLICY: break;
@@ -253,7 +265,7 @@ enum sim_status sim_run(struct sim *s, const struct gcs_program *prog) {
 }
 
 uint64_t sim_fingerprint(const struct sim *s) {
-  return XXH3_64bits_digest(s->hash);
+  return s->quiet ? 0 : XXH3_64bits_digest(s->hash);
 }
 
 uint64_t sim_event_count(const struct sim *s) { return s->nevents; }

@@ -24,56 +24,75 @@ struct sctx {
   enum script_kind kind;
 };
 
-/* Read one object on a path; returns -1 (and stops the run) on a
-   violation. `is_call`: the object is about to be called. */
-static int read_obj(struct sim *s, oid id, int is_call,
-                    const struct gcs_buf *chain) {
+/* Describe the path p as far as step `upto` (-1: the root only), object by
+   object. Only called on a violation: the objects are as they were read. */
+static void describe_path(struct sim *s, const struct sctx *cx,
+                          const struct gcs_path *p, int upto,
+                          struct gcs_buf *out) {
+  oid cur = 0;
+  switch (p->root) {
+  case GCS_ROOT_SELF: cur = cx->self; buf_puts(out, "self"); break;
+  case GCS_ROOT_ARG: cur = cx->arg; buf_puts(out, "arg"); break;
+  default:
+    cur = p->sym < s->nnames ? s->names[p->sym] : 0;
+    buf_printf(out, "name %s", s->prog->syms[p->sym]);
+    break;
+  }
+  buf_printf(out, " = %s", heap_label(s, cur));
+  for (int i = 0; i < upto; i++) {
+    const struct sobj *o = OBJ(s, cur);
+    if (p->step[i] == GCS_STEP_CALL) {
+      cur = o->wr_object;
+      buf_printf(out, " -> () = %s", heap_label(s, cur));
+    } else {
+      cur = o->slots[p->step[i]];
+      buf_printf(out, " -> .%d = %s", (int)p->step[i], heap_label(s, cur));
+    }
+  }
+}
+
+/* Read the object reached after `upto` steps of p; returns -1 (and stops
+   the run) on a violation. `is_call`: the object is about to be called. */
+static int read_obj(struct sim *s, const struct sctx *cx,
+                    const struct gcs_path *p, int upto, oid id, int is_call) {
   const struct sobj *o = OBJ(s, id);
-  const char *c = chain->p ? chain->p : "";
-  if (!o->alive) {
-    sim_violate(s, SV_USE_AFTER_FREE, id,
+  if (o->alive && !o->cleared) return 0;
+  struct gcs_buf chain;
+  buf_init(&chain);
+  describe_path(s, cx, p, upto, &chain);
+  const char *c = chain.p ? chain.p : "";
+  if (!o->alive)
+    sim_violate(s, SV_USE_AFTER_FREE, id, NULL,
                 "user code reached %s, which was freed; path: %s",
                 heap_label(s, id), c);
-    return -1;
-  }
-  if (o->cleared) {
-    if (is_call && o->kind == GCS_FUNCTION)
-      sim_violate(s, SV_CALL_AFTER_CLEAR, id,
-                  "user code called %s after gc tp_clear'ed it (%s); path: %s",
-                  heap_label(s, id),
-                  s->pol.function_clear == PF_UNCALLABLE
-                      ? "func_code is NULL: a crash"
-                      : "the function is empty",
-                  c);
-    else
-      sim_violate(s, SV_TOUCH_AFTER_CLEAR, id,
-                  "user code reached %s after gc tp_clear'ed it; path: %s",
-                  heap_label(s, id), c);
-    return -1;
-  }
-  return 0;
+  else if (is_call && o->kind == GCS_FUNCTION)
+    sim_violate(s, SV_CALL_AFTER_CLEAR, id, NULL,
+                "user code called %s after gc tp_clear'ed it (%s); path: %s",
+                heap_label(s, id),
+                s->pol.function_clear == PF_UNCALLABLE
+                    ? "func_code is NULL: a crash"
+                    : "the function is empty",
+                c);
+  else
+    sim_violate(s, SV_TOUCH_AFTER_CLEAR, id, NULL,
+                "user code reached %s after gc tp_clear'ed it; path: %s",
+                heap_label(s, id), c);
+  buf_free(&chain);
+  return -1;
 }
 
 /* Resolve a path to an object, or 0 (nothing, or the run stopped). */
 static oid resolve(struct sim *s, const struct sctx *cx,
                    const struct gcs_path *p, int is_call) {
-  struct gcs_buf chain;
-  buf_init(&chain);
   oid cur = 0;
   switch (p->root) {
   case GCS_ROOT_SELF: cur = cx->self; break;
   case GCS_ROOT_ARG: cur = cx->arg; break;
-  case GCS_ROOT_NAME:
-    cur = p->sym < s->nnames ? s->names[p->sym] : 0;
-    buf_printf(&chain, "name %s", s->prog->syms[p->sym]);
-    break;
+  case GCS_ROOT_NAME: cur = p->sym < s->nnames ? s->names[p->sym] : 0; break;
   default: break;
   }
-  if (p->root == GCS_ROOT_SELF || p->root == GCS_ROOT_ARG)
-    buf_puts(&chain, p->root == GCS_ROOT_SELF ? "self" : "arg");
-  if (!cur) goto none;
-  buf_printf(&chain, " = %s", heap_label(s, cur));
-  if (read_obj(s, cur, is_call && p->nsteps == 0, &chain)) goto none;
+  if (!cur) return 0;
+  if (read_obj(s, cx, p, 0, cur, is_call && p->nsteps == 0)) return 0;
   for (unsigned i = 0; i < p->nsteps; i++) {
     const struct sobj *o = OBJ(s, cur);
     if (p->step[i] == GCS_STEP_CALL) {
@@ -81,22 +100,17 @@ static oid resolve(struct sim *s, const struct sctx *cx,
          refcount is 0 (being deallocated, or in the trashcan) */
       if (o->kind != GCS_WEAKREF || !o->wr_object ||
           s->o[o->wr_object].rc == 0)
-        goto none;
+        return 0;
       cur = o->wr_object;
-      buf_printf(&chain, " -> () = %s", heap_label(s, cur));
     } else {
       uint32_t k = (uint32_t)p->step[i];
-      if (o->kind == GCS_WEAKREF || k >= o->nslots || !o->slots[k]) goto none;
+      if (o->kind == GCS_WEAKREF || k >= o->nslots || !o->slots[k]) return 0;
       cur = o->slots[k];
-      buf_printf(&chain, " -> .%u = %s", k, heap_label(s, cur));
     }
-    if (read_obj(s, cur, is_call && i + 1 == p->nsteps, &chain)) goto none;
+    if (read_obj(s, cx, p, (int)i + 1, cur, is_call && i + 1 == p->nsteps))
+      return 0;
   }
-  buf_free(&chain);
   return cur;
-none:
-  buf_free(&chain);
-  return 0;
 }
 
 oid script_resolve(struct sim *s, const struct gcs_path *p) {
@@ -230,24 +244,33 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
     return;
   }
   s->script_depth++;
+  int outer = s->actor;
+  s->actor = (int)kind;
   struct sctx cx = {self, arg, kind};
   const struct gcs_script *sc = &s->prog->scripts[script];
   struct gcs_buf text;
   buf_init(&text);
   for (uint32_t i = 0; i < sc->count && !s->stopped; i++) {
+    if (s->max_actions && ++s->nactions_run > s->max_actions) {
+      sim_budget(s, "script actions", s->max_actions);
+      break;
+    }
     const struct gcs_action *a = &s->prog->actions[sc->first + i];
-    text.len = 0;
-    scenario_print_action(s->prog, a, &text);
     struct gcs_event e = {0};
     e.ev = EV_ACTION;
     e.a = heap_label(s, self);
     e.y = kind;
-    e.text = text.p ? text.p : "";
+    if (!SIM_QUIET(s)) {
+      text.len = 0;
+      scenario_print_action(s->prog, a, &text);
+      e.text = text.p ? text.p : "";
+    }
     sim_emit(s, &e);
     action(s, &cx, a);
     if (!s->stopped && s->check_every_step) check_bookkeeping(s);
   }
   buf_free(&text);
+  s->actor = outer;
   s->script_depth--;
 }
 
@@ -256,7 +279,7 @@ void script_finalize(struct sim *s, oid id) {
   s->o[id].fin_runs++;
   emit_obj(s, EV_FINALIZE, id);
   if (heap_is_gc(s, id) && s->o[id].fin_runs > 1) {
-    sim_violate(s, SV_FINALIZER_TWICE, id,
+    sim_violate(s, SV_FINALIZER_TWICE, id, "runtime",
                 "tp_finalize of %s ran %u times; a gc type promises once",
                 heap_label(s, id), s->o[id].fin_runs);
     return;
@@ -270,7 +293,7 @@ void script_touch_all_tracked(struct sim *s, oid by) {
   for (oid g = L_GEN0; g <= L_GEN2 && !s->stopped; g++)
     for (oid x = list_first(s, g); x != g; x = s->o[x].next)
       if (s->o[x].cleared) {
-        sim_violate(s, SV_TOUCH_AFTER_CLEAR, x,
+        sim_violate(s, SV_TOUCH_AFTER_CLEAR, x, NULL,
                     "gc.get_objects() returned %s, which gc tp_clear'ed; "
                     "path: generation %u list",
                     heap_label(s, x), (unsigned)(g - L_GEN0));

@@ -105,6 +105,9 @@ struct dframe {
 struct sim {
   struct policy pol;
   int check_every_step;
+  int quiet;           /* no sink and no fingerprint: events are counted only */
+  uint64_t max_objects, max_actions, nactions_run;
+  int actor;           /* kind of the innermost running script, -1 none */
   sim_sink sink;
   void *sink_user;
   const struct gcs_program *prog;
@@ -167,6 +170,9 @@ struct sim {
 
 #define OBJ(s, id) (&(s)->o[(id)])
 
+/* Whether events are formatted at all (callers may skip building them). */
+#define SIM_QUIET(s) ((s)->quiet)
+
 /* ---- heap.c: objects, lists, refcounts, labels ---- */
 int heap_init(struct sim *s);
 void heap_free(struct sim *s);
@@ -225,8 +231,13 @@ void script_finalize(struct sim *s, oid id);
 oid script_resolve(struct sim *s, const struct gcs_path *p);
 
 /* ---- check.c: invariants and violations ---- */
+/* Stop the run with a violation. actor: who reached obj (see
+   sim_violation.actor); NULL = the running script, or top-level. */
 void sim_violate(struct sim *s, enum sim_vkind kind, oid obj,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                 const char *actor, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Stop the run: the program exceeded a budget of sim_options. */
+void sim_budget(struct sim *s, const char *what, uint64_t limit);
 void sim_internal(struct sim *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int check_bookkeeping(struct sim *s);

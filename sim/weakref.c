@@ -77,7 +77,7 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
   sim_emit(s, &e);
   struct sobj *c = OBJ(s, callback);
   if (!c->alive) {
-    sim_violate(s, SV_USE_AFTER_FREE, callback,
+    sim_violate(s, SV_USE_AFTER_FREE, callback, "weakref",
                 "weakref %s called its callback %s, which was freed",
                 heap_label(s, wr), heap_label(s, callback));
     return -1;
@@ -88,7 +88,7 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
     dealloc_describe(s, &how);
     sim_violate(s, c->kind == GCS_FUNCTION ? SV_CALL_AFTER_CLEAR
                                            : SV_TOUCH_AFTER_CLEAR,
-                callback,
+                callback, "weakref",
                 "weakref %s called its callback %s after gc tp_clear'ed it%s; "
                 "chain: %s -> weakref %s -> callback %s",
                 heap_label(s, wr), heap_label(s, callback),

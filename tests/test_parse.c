@@ -157,7 +157,7 @@ TEST(error_nul_byte) {
 
 TEST(error_overlong_line) {
   /* line 3 is 5000 characters long */
-  size_t n = 5000;
+  size_t n = GCS_MAX_LINE + 1000;
   char *t = malloc(64 + n);
   ASSERT_TRUE(t != NULL);
   strcpy(t, "new a object\n# fine\n");
@@ -173,17 +173,18 @@ TEST(error_overlong_line) {
 }
 
 TEST(longest_allowed_line_is_accepted) {
-  /* a 4096-character comment line is fine; 4097 is not */
-  char *t = malloc(4200);
+  /* a GCS_MAX_LINE-character comment line is fine; one more is not */
+  const size_t m = GCS_MAX_LINE;
+  char *t = malloc(m + 100);
   ASSERT_TRUE(t != NULL);
   t[0] = '#';
-  memset(t + 1, 'y', 4095);
-  strcpy(t + 4096, "\nnew a object\n");
+  memset(t + 1, 'y', m - 1);
+  strcpy(t + m, "\nnew a object\n");
   struct perr pe;
   parse_expect(t, strlen(t), &pe);
   ASSERT_EQ_STR(pe.err, "");
-  t[4096] = 'y';
-  strcpy(t + 4097, "\nnew a object\n");
+  t[m] = 'y';
+  strcpy(t + m + 1, "\nnew a object\n");
   parse_expect(t, strlen(t), &pe);
   free(t);
   ASSERT_EQ_INT(pe.rc, -1);

@@ -16,6 +16,9 @@
 
 #include "gcsim/program.h"
 
+/* The longest line the parser accepts (an `on` line holds a whole script). */
+#define GCS_MAX_LINE 16384
+
 /* A growable text buffer (always NUL-terminated once anything is added). */
 struct gcs_buf {
   char *p;

@@ -29,7 +29,8 @@
 enum sim_status {
   SIM_OK = 0,        /* ran to the end, no violation */
   SIM_VIOLATION = 1, /* stopped at a violation */
-  SIM_BADINPUT = 2,  /* the program cannot run (e.g. out of bounds sizes) */
+  SIM_BADINPUT = 2,  /* the program cannot run: it exceeded a budget of
+                        sim_options (sim_internal_error() says which) */
   SIM_INTERNAL = 3   /* the model's own bookkeeping broke */
 };
 
@@ -55,13 +56,30 @@ struct sim_options {
   int check_every_step; /* run the bookkeeping walker after every step */
   sim_sink sink;        /* may be NULL: events are only fingerprinted */
   void *sink_user;
+  int no_fingerprint;   /* with no sink: skip formatting and hashing events
+                           (the fuzz harness); sim_fingerprint() is then 0 */
+  uint64_t max_objects; /* budget: objects created, 0 = unlimited */
+  uint64_t max_actions; /* budget: script actions run, 0 = unlimited */
 };
 
+/*
+** The roles of a violation, for deduplication and minimization: what kind
+** of object was hurt, what code reached it, and in which collector phase.
+** They never name objects, so they survive renaming and minimization.
+*/
 struct sim_violation {
   enum sim_vkind kind;
   uint32_t step;        /* statement ordinal (1-based) */
   char obj[64];         /* label of the object */
   char detail[512];     /* what happened and the chain of references */
+  uint8_t obj_kind;     /* enum gcs_kind of the object */
+  uint8_t obj_flags;    /* its GCS_FLAG_* */
+  char actor[24];       /* finalizer, callback, tp_del (a script of that
+                           kind was running), weakref (the runtime called a
+                           callback), top-level (a statement), gc (the
+                           collector itself) */
+  char phase[24];       /* collector phase (handle_weakrefs,
+                           finalize_garbage, delete_garbage) or refcount */
 };
 
 struct sim;
