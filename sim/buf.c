@@ -31,12 +31,14 @@ static int reserve(struct gcs_buf *b, size_t n) {
   return 0;
 }
 
-void buf_puts(struct gcs_buf *b, const char *s) {
-  size_t n = strlen(s);
+void buf_add(struct gcs_buf *b, const void *data, size_t n) {
   if (reserve(b, n)) return;
-  memcpy(b->p + b->len, s, n + 1);
+  memcpy(b->p + b->len, data, n);
   b->len += n;
+  b->p[b->len] = '\0';
 }
+
+void buf_puts(struct gcs_buf *b, const char *s) { buf_add(b, s, strlen(s)); }
 
 void buf_printf(struct gcs_buf *b, const char *fmt, ...) {
   va_list ap;

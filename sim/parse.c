@@ -31,6 +31,7 @@ struct parser {
   uint32_t capbound;
   uint32_t *used_line; /* first line a script names each symbol (+0) */
   uint8_t *ever_bound;
+  uint32_t exit_line; /* line of `exit`, 0 before it */
 };
 
 static int fail(struct parser *ps, const char *fmt, ...)
@@ -307,6 +308,8 @@ static int bind(struct parser *ps, uint32_t sym) {
 }
 
 static int statement(struct parser *ps, char *text) {
+  if (ps->exit_line)
+    return fail(ps, "nothing may follow 'exit' (line %u)", ps->exit_line);
   struct gcs_stmt *st = program_add_stmt(ps->prog);
   if (!st) return fail(ps, "out of memory");
   st->line = ps->line;
@@ -320,6 +323,11 @@ static int statement(struct parser *ps, char *text) {
   if (strcmp(w, "policy") == 0) {
     st->op = GCS_POLICY;
     if (want_args(ps, w, n, 1, 1)) return -1;
+    if (ps->prog->policy[0])
+      return fail(ps, "a scenario has one policy line; this is the second");
+    if (strlen(toks[1]) >= sizeof ps->prog->policy)
+      return fail(ps, "policy longer than %zu characters",
+                  sizeof ps->prog->policy - 1);
     struct policy pol;
     char perr[256];
     if (policy_parse(toks[1], &pol, perr, sizeof perr)) return fail(ps, "%s", perr);
@@ -421,6 +429,7 @@ static int statement(struct parser *ps, char *text) {
   }
   if (strcmp(w, "exit") == 0) {
     st->op = GCS_EXIT;
+    ps->exit_line = ps->line;
     return want_args(ps, w, n, 0, 0);
   }
   return fail(ps,

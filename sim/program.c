@@ -108,32 +108,37 @@ static int script_equal(const struct gcs_program *pa, uint32_t sa,
   return 1;
 }
 
+int program_stmt_equal(const struct gcs_program *a, uint32_t i,
+                       const struct gcs_program *b, uint32_t j) {
+  const struct gcs_stmt *x = &a->stmts[i], *y = &b->stmts[j];
+  if (x->op != y->op || x->kind != y->kind || x->flags != y->flags ||
+      x->has_c != y->has_c)
+    return 0;
+  for (int k = 0; k < 3; k++)
+    if (x->n[k] != y->n[k]) return 0;
+  switch (x->op) {
+  case GCS_NEW:
+  case GCS_WEAKREF_OP:
+  case GCS_DEL:
+  case GCS_ON_FINALIZE:
+  case GCS_ON_CALL:
+    if (strcmp(a->syms[x->sym], b->syms[y->sym]) != 0) return 0;
+    break;
+  default:
+    break;
+  }
+  if (!path_equal(a, &x->a, b, &y->a) || !path_equal(a, &x->b, b, &y->b) ||
+      !path_equal(a, &x->c, b, &y->c))
+    return 0;
+  if ((x->op == GCS_ON_FINALIZE || x->op == GCS_ON_CALL) &&
+      !script_equal(a, x->script, b, y->script))
+    return 0;
+  return 1;
+}
+
 int program_equal(const struct gcs_program *a, const struct gcs_program *b) {
   if (a->nstmts != b->nstmts || strcmp(a->policy, b->policy) != 0) return 0;
-  for (uint32_t i = 0; i < a->nstmts; i++) {
-    const struct gcs_stmt *x = &a->stmts[i], *y = &b->stmts[i];
-    if (x->op != y->op || x->kind != y->kind || x->flags != y->flags ||
-        x->has_c != y->has_c)
-      return 0;
-    for (int j = 0; j < 3; j++)
-      if (x->n[j] != y->n[j]) return 0;
-    switch (x->op) {
-    case GCS_NEW:
-    case GCS_WEAKREF_OP:
-    case GCS_DEL:
-    case GCS_ON_FINALIZE:
-    case GCS_ON_CALL:
-      if (strcmp(a->syms[x->sym], b->syms[y->sym]) != 0) return 0;
-      break;
-    default:
-      break;
-    }
-    if (!path_equal(a, &x->a, b, &y->a) || !path_equal(a, &x->b, b, &y->b) ||
-        !path_equal(a, &x->c, b, &y->c))
-      return 0;
-    if ((x->op == GCS_ON_FINALIZE || x->op == GCS_ON_CALL) &&
-        !script_equal(a, x->script, b, y->script))
-      return 0;
-  }
+  for (uint32_t i = 0; i < a->nstmts; i++)
+    if (!program_stmt_equal(a, i, b, i)) return 0;
   return 1;
 }

@@ -1,8 +1,10 @@
 /*
 ** simrun.c — see simrun.h.
 */
+#define _POSIX_C_SOURCE 200809L
 #include "simrun.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,4 +368,82 @@ const char *run_jsonl(struct run *r) {
     return "(out of memory)";
   }
   return own(r, b.p);
+}
+
+char *load_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    if (n + 1 >= cap) {
+      char *q = realloc(buf, cap * 2);
+      if (!q) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = q;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (got == 0) break;
+  }
+  fclose(f);
+  if (!buf) return NULL;
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t scenario_paths(char ***out) {
+  static const char *const dirs[] = {"corpus/scenarios", "tests/golden"};
+  size_t n = 0, cap = 64;
+  char **v = malloc(cap * sizeof *v);
+  for (size_t d = 0; v && d < sizeof dirs / sizeof *dirs; d++) {
+    char *dir = str_printf("%s/%s", GCSIM_SOURCE_DIR, dirs[d]);
+    DIR *dp = dir ? opendir(dir) : NULL;
+    for (struct dirent *e; dp && (e = readdir(dp));) {
+      size_t l = strlen(e->d_name);
+      if (l < 5 || strcmp(e->d_name + l - 4, ".gcs")) continue;
+      if (n + 2 > cap) {
+        char **q = realloc(v, (cap *= 2) * sizeof *v);
+        if (!q) break;
+        v = q;
+      }
+      v[n++] = str_printf("%s/%s", dir, e->d_name);
+    }
+    if (dp) closedir(dp);
+    free(dir);
+  }
+  if (!v) return *out = NULL, 0;
+  qsort(v, n, sizeof *v, cmp_str);
+  v[n] = NULL;
+  *out = v;
+  return n;
+}
+
+void free_paths(char **paths) {
+  for (size_t i = 0; paths && paths[i]; i++) free(paths[i]);
+  free(paths);
+}
+
+int run_file(struct run *r, const char *relpath, const char *policy,
+             unsigned flags) {
+  char *path = str_printf("%s/%s", GCSIM_SOURCE_DIR, relpath);
+  char *text = path ? load_file(path, NULL) : NULL;
+  free(path);
+  if (!text) {
+    memset(r, 0, sizeof *r);
+    snprintf(r->error, sizeof r->error, "cannot read %s", relpath);
+    return -1;
+  }
+  int rc = run_text(r, text, policy, flags);
+  free(text);
+  return rc;
 }

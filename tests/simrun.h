@@ -92,6 +92,21 @@ long run_find(const struct run *r, const char *compact, size_t from);
 /* All JSONL lines concatenated, each with its '\n' (lives until run_free). */
 const char *run_jsonl(struct run *r);
 
+/* The whole file at path (NUL-terminated; caller frees), or NULL. */
+char *load_file(const char *path, size_t *len);
+
+/* Paths of the scenarios of the repository: the .gcs files of corpus/scenarios
+   and tests/golden, sorted (GCSIM_SOURCE_DIR is the checkout). Returns
+   the count; *out is a NULL-terminated array the caller frees with
+   free_paths(). */
+size_t scenario_paths(char ***out);
+void free_paths(char **paths);
+
+/* Parse a repository scenario file (path relative to the checkout) and run
+   it, as run_text() does. */
+int run_file(struct run *r, const char *relpath, const char *policy,
+             unsigned flags);
+
 /* Build a scenario string with printf (caller frees). */
 char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

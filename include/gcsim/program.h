@@ -140,5 +140,8 @@ int program_kind_from_name(const char *s); /* -1 if unknown */
 
 /* Structural equality (same statements, scripts, names, policy). */
 int program_equal(const struct gcs_program *a, const struct gcs_program *b);
+/* Equality of statement i of a and statement j of b (with its script). */
+int program_stmt_equal(const struct gcs_program *a, uint32_t i,
+                       const struct gcs_program *b, uint32_t j);
 
 #endif

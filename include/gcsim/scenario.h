@@ -28,6 +28,7 @@ struct gcs_buf {
 void buf_init(struct gcs_buf *b);
 void buf_free(struct gcs_buf *b);
 void buf_puts(struct gcs_buf *b, const char *s);
+void buf_add(struct gcs_buf *b, const void *data, size_t n); /* any bytes */
 void buf_printf(struct gcs_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

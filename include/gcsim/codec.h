@@ -1,0 +1,54 @@
+/*
+** codec.h — fuzz bytes to programs, and programs back to bytes.
+**
+** Invariants:
+**   - codec_decode() accepts every byte string. It always yields a program
+**     that satisfies program.h's invariants and the CODEC_MAX_* caps, and
+**     that prints (scenario_print) as a scenario that parses back to an
+**     equal program. It never aborts, whatever the bytes.
+**   - Operands are indices into what exists at that point of the program
+**     (names bound there, symbols known there), taken modulo their count:
+**     one mutated byte changes one operand, not the program's shape.
+**   - A header chooses the statement and action kinds that may appear
+**     (swarm testing): a disabled kind decodes as the next enabled one.
+**   - codec_encode() succeeds on every program within the caps, and
+**     codec_decode(codec_encode(p)) is program_equal() to p.
+**   - Pure: no I/O, no globals; the same bytes give the same program.
+**
+** The format (byte by byte) is documented in fuzz/codec.c and README.md.
+*/
+#ifndef GCSIM_CODEC_H
+#define GCSIM_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gcsim/program.h"
+#include "gcsim/scenario.h"
+
+#define CODEC_MAX_STMTS 128  /* statements per program */
+#define CODEC_MAX_SCRIPT 16  /* actions per script */
+#define CODEC_MAX_SLOT 126   /* slot numbers in paths */
+#define CODEC_MAX_POLICY 255 /* characters of a policy line */
+#define CODEC_HEADER 3       /* header bytes: 2 statement mask, 1 action */
+
+struct codec_info {
+  size_t used;          /* bytes that made the program (header included) */
+  size_t truncated_at;  /* offset of a statement cut off by the end of the
+                           input (dropped), or 0 when none was */
+  size_t after_exit;    /* bytes ignored after `exit` or the statement cap */
+  uint32_t dropped;     /* statements that decoded to nothing (no bound
+                           name to apply to, an invalid policy, ...) */
+};
+
+/* Decode len bytes into *prog (initialized here). Returns 0, or -1 when out
+   of memory (prog is then empty). info may be NULL. */
+int codec_decode(const uint8_t *data, size_t len, struct gcs_program *prog,
+                 struct codec_info *info);
+
+/* Encode prog as bytes appended to out. Returns 0, or -1 with a message in
+   err when prog is beyond the format's caps (or out of memory). */
+int codec_encode(const struct gcs_program *prog, struct gcs_buf *out,
+                 char *err, size_t errlen);
+
+#endif
