@@ -91,6 +91,7 @@ struct dec {
   uint8_t *ever;    /* per symbol: bound somewhere */
   uint32_t capsym;
   uint32_t fresh;   /* fresh names made so far */
+  int texts;        /* a TEXT name was interned: fresh names may clash */
 };
 
 static uint8_t get(struct dec *d) {
@@ -140,12 +141,20 @@ static uint32_t read_text(struct dec *d) {
   for (unsigned i = 0; i < n; i++) name[i] = name_chars[get(d) % NAME_NCHARS];
   name[n] = '\0';
   if (d->eof || !valid_name(name)) return UINT32_MAX;
+  d->texts = 1;
   return intern(d, name);
 }
 
 static void fresh_name(const struct dec *d, uint8_t kind, char *out,
                        size_t len) {
-  snprintf(out, len, "%s%u", fresh_prefix[kind], (unsigned)d->fresh + 1);
+  char digits[16];
+  unsigned n = 0, v = (unsigned)d->fresh + 1;
+  do digits[n++] = (char)('0' + v % 10); while ((v /= 10) && n < sizeof digits);
+  if (len < n + 3) return;
+  out[0] = fresh_prefix[kind][0];
+  out[1] = fresh_prefix[kind][1];
+  for (unsigned i = 0; i < n; i++) out[2 + i] = digits[n - 1 - i];
+  out[2 + n] = '\0';
 }
 
 /* NAME: the symbol a binding statement binds. */
@@ -160,7 +169,11 @@ static uint32_t read_bind_name(struct dec *d, uint8_t kind) {
   char name[32];
   fresh_name(d, kind, name, sizeof name);
   d->fresh++;
-  return intern(d, name);
+  if (d->texts) return intern(d, name);
+  /* no TEXT name so far: a fresh name is new */
+  uint32_t sym = program_sym_new(d->p, name);
+  if (sym == UINT32_MAX || sync_syms(d)) d->oom = 1;
+  return sym;
 }
 
 static void read_steps(struct dec *d, struct gcs_path *pa) {

@@ -4,19 +4,21 @@
 ** Exit status: 0 clean, 1 violation, 2 bad usage or bad input (a
 ** "file:line: message" on stderr), 3 internal error.
 */
-#include <errno.h>
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "gcsim/codec.h"
 #include "gcsim/event.h"
+#include "gcsim/fileio.h"
+#include "gcsim/harness.h"
+#include "gcsim/minimize.h"
 #include "gcsim/policy.h"
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
 #include "gcsim/sim.h"
-
-#define DEFAULT_POLICY "cpython-main"
-#define MAX_INPUT (64u << 20)
 
 static const char usage[] =
     "usage: gcsim <command> [options]\n"
@@ -28,17 +30,35 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run FILE [--policy P] [--trace text|jsonl] [--no-check]\n"
-    "        run a .gcs scenario and print its trace and fingerprint\n"
+    "           [--bytes|--scenario]\n"
+    "        run a .gcs scenario or a fuzz input; print its trace and\n"
+    "        fingerprint\n"
+    "  replay CRASH [--policy P] [--suppressions F] [--trace text|jsonl]\n"
+    "        run a saved fuzz input (libFuzzer or AFL++) exactly as the\n"
+    "        fuzzer did: the decoded scenario, the trace, the violation, its\n"
+    "        roles, fingerprint and signature\n"
+    "  minimize IN [-o OUT] [--policy P] [--bytes|--scenario]\n"
+    "        the smallest scenario with the same violation (kind and roles)\n"
+    "  encode IN.gcs [-o OUT]     a scenario as fuzz bytes\n"
+    "  decode IN [-o OUT.gcs]     fuzz bytes as a scenario\n"
     "  policies\n"
     "        list the policy presets with every knob\n"
     "  help  this text\n"
     "\n"
     "options:\n"
     "  --policy P    a preset, optionally with knob overrides:\n"
-    "                cpython-3.9,threshold0=100 (default: the scenario's\n"
-    "                `policy` line, else " DEFAULT_POLICY ")\n"
+    "                cpython-3.9,threshold0=100. run and minimize of a\n"
+    "                scenario: default its `policy` line, else $GCSIM_POLICY,\n"
+    "                else " HARNESS_DEFAULT_POLICY ". Fuzz inputs (replay,\n"
+    "                and run/minimize of bytes): $GCSIM_POLICY, else\n"
+    "                " HARNESS_DEFAULT_POLICY ", as the fuzz targets do\n"
     "  --trace T     text (default) or jsonl (one event per line)\n"
     "  --no-check    skip the bookkeeping walker after every step\n"
+    "  --bytes, --scenario\n"
+    "                how to read FILE; by default a name ending in .gcs, or\n"
+    "                text without control characters, is a scenario\n"
+    "  --suppressions F\n"
+    "                known findings (default $GCSIM_SUPPRESSIONS)\n"
     "\n"
     "exit status: 0 clean, 1 violation, 2 bad usage or input, 3 internal "
     "error\n";
@@ -50,43 +70,142 @@ static int bad_usage(const char *fmt, const char *arg) {
   return 2;
 }
 
-/* Read a whole file; NULL (and a message on stderr) on failure. */
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "%s:0: cannot open: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n == cap) {
-      if (cap >= MAX_INPUT) {
-        fprintf(stderr, "%s:0: larger than %u MiB\n", path, MAX_INPUT >> 20);
-        free(buf);
-        fclose(f);
-        return NULL;
-      }
-      char *q = realloc(buf, cap * 2);
-      if (!q) break;
-      buf = q;
-      cap *= 2;
+/* ---- options ---- */
+
+struct opts {
+  const char *file, *policy, *trace, *out, *suppressions;
+  int check;
+  int force; /* 0 auto, 1 scenario, 2 bytes */
+};
+
+/* Parse the options a command accepts ("ptcbos": policy, trace, check,
+   bytes/scenario, -o, suppressions). Returns 0 or the exit status. */
+static int parse_opts(const char *cmd, const char *accept, int argc,
+                      char **argv, struct opts *o) {
+  memset(o, 0, sizeof *o);
+  o->trace = "text";
+  o->check = 1;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char **val = NULL;
+    char flag = 0;
+    if (!strcmp(a, "--policy")) val = &o->policy, flag = 'p';
+    else if (!strcmp(a, "--trace")) val = &o->trace, flag = 't';
+    else if (!strcmp(a, "-o")) val = &o->out, flag = 'o';
+    else if (!strcmp(a, "--suppressions")) val = &o->suppressions, flag = 's';
+    if (val) {
+      if (!strchr(accept, flag))
+        return bad_usage("unknown option '%s' for this command", a);
+      if (i + 1 >= argc) return bad_usage("%s needs a value", a);
+      *val = argv[++i];
+      continue;
     }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
+    if (!strncmp(a, "--policy=", 9) && strchr(accept, 'p')) o->policy = a + 9;
+    else if (!strncmp(a, "--trace=", 8) && strchr(accept, 't')) o->trace = a + 8;
+    else if (!strcmp(a, "--no-check") && strchr(accept, 'c')) o->check = 0;
+    else if (!strcmp(a, "--bytes") && strchr(accept, 'b')) o->force = 2;
+    else if (!strcmp(a, "--scenario") && strchr(accept, 'b')) o->force = 1;
+    else if (a[0] == '-' && a[1])
+      return bad_usage("unknown option '%s' for this command", a);
+    else if (!o->file) o->file = a;
+    else return bad_usage("more than one input file ('%s')", a);
   }
-  if (!buf || ferror(f)) {
-    fprintf(stderr, "%s:0: cannot read: %s\n", path,
-            buf ? strerror(errno) : "out of memory");
-    free(buf);
-    fclose(f);
-    return NULL;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
+  if (!o->file) return bad_usage("%s: missing input file", cmd);
+  if (strcmp(o->trace, "text") && strcmp(o->trace, "jsonl"))
+    return bad_usage("--trace takes text or jsonl, not '%s'", o->trace);
+  return 0;
 }
+
+/* ---- inputs: a scenario or fuzz bytes ---- */
+
+struct input {
+  int is_bytes;
+  char *data;
+  size_t len;
+  struct gcs_program prog;
+  struct codec_info info;
+};
+
+static int looks_like_text(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
+         c != '\v') ||
+        c == 0x7f)
+      return 0;
+  }
+  return 1;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+** Read and decode/parse. force: 0 auto, 1 scenario, 2 bytes. strict: a fuzz
+** input whose last statement is cut off is an error (run), not a note.
+** Returns 0, or 2 after a message.
+*/
+static int load_input(const char *file, int force, int strict,
+                      struct input *in) {
+  memset(in, 0, sizeof *in);
+  in->data = fileio_read(file, &in->len);
+  if (!in->data) return 2;
+  in->is_bytes = force == 2 ||
+                 (force == 0 && !ends_with(file, ".gcs") &&
+                  !looks_like_text(in->data, in->len));
+  if (!in->is_bytes) {
+    char err[700];
+    if (scenario_parse(in->data, in->len, file, &in->prog, err, sizeof err)) {
+      fprintf(stderr, "%s\n", err);
+      if (force == 0 && !ends_with(file, ".gcs"))
+        fprintf(stderr, "(read as a scenario; for a fuzz input use --bytes "
+                        "or gcsim replay)\n");
+      return 2;
+    }
+    return 0;
+  }
+  if (codec_decode((const uint8_t *)in->data, in->len, &in->prog,
+                   &in->info)) {
+    fprintf(stderr, "%s:0: out of memory\n", file);
+    return 2;
+  }
+  if (strict && in->info.truncated_at) {
+    fprintf(stderr,
+            "%s:0: truncated fuzz input: the statement at byte %zu is cut "
+            "off by the end of the file (gcsim replay runs it as the "
+            "fuzzer did, without that statement)\n",
+            file, in->info.truncated_at);
+    return 2;
+  }
+  return 0;
+}
+
+static void free_input(struct input *in) {
+  program_free(&in->prog);
+  free(in->data);
+}
+
+/* The policy text: --policy, else for a scenario its policy line, else
+   $GCSIM_POLICY, else the default. */
+static const char *policy_text(const struct opts *o, const struct input *in) {
+  if (o->policy) return o->policy;
+  if (!in->is_bytes && in->prog.policy[0]) return in->prog.policy;
+  const char *env = getenv("GCSIM_POLICY");
+  return env && *env ? env : HARNESS_DEFAULT_POLICY;
+}
+
+static int get_policy(const char *spec, struct policy *pol) {
+  char err[300];
+  if (policy_parse(spec, pol, err, sizeof err)) {
+    fprintf(stderr, "gcsim: --policy: %s\n", err);
+    return 2;
+  }
+  return 0;
+}
+
+/* ---- running with a trace ---- */
 
 struct out {
   int jsonl;
@@ -106,6 +225,85 @@ static void sink(void *user, const struct gcs_event *e, const char *jsonl,
   buf_free(&b);
 }
 
+struct traced {
+  enum sim_status st;
+  struct sim_violation v;
+  uint64_t fingerprint, events;
+};
+
+/* Run prog with the trace on stdout, then the result lines. fuzz: the
+   harness's budgets apply. Returns the status (3 when out of memory). */
+static int run_traced(const struct gcs_program *prog, const char *spec,
+                      const struct policy *pol, int jsonl, int check,
+                      int fuzz, struct traced *t) {
+  struct sim_options opt;
+  memset(&opt, 0, sizeof opt);
+  memset(t, 0, sizeof *t);
+  opt.policy = *pol;
+  struct out o = {jsonl};
+  opt.check_every_step = check;
+  opt.sink = sink;
+  opt.sink_user = &o;
+  if (fuzz) {
+    opt.max_objects = MZ_MAX_OBJECTS;
+    opt.max_actions = MZ_MAX_ACTIONS;
+  }
+  struct sim *s = sim_create(&opt);
+  if (!s) {
+    fprintf(stderr, "gcsim: out of memory\n");
+    return 3;
+  }
+  enum sim_status st = sim_run(s, prog);
+  const struct sim_violation *v = sim_violation(s);
+  t->st = st;
+  if (v) t->v = *v;
+  t->fingerprint = sim_fingerprint(s);
+  t->events = sim_event_count(s);
+  char roles[MZ_ROLES_LEN] = "";
+  if (v) mz_roles(v, roles, sizeof roles);
+  if (jsonl) {
+    printf("{\"result\":\"%s\",\"policy\":",
+           st == SIM_OK          ? "clean"
+           : st == SIM_VIOLATION ? "violation"
+           : st == SIM_BADINPUT  ? "budget-exceeded"
+                                 : "internal-error");
+    struct gcs_buf b;
+    buf_init(&b);
+    json_string(&b, spec);
+    fputs(b.p ? b.p : "\"\"", stdout);
+    buf_free(&b);
+    if (v)
+      printf(",\"kind\":\"%s\",\"obj\":\"%s\",\"step\":%u,\"roles\":\"%s\"",
+             sim_vkind_name(v->kind), v->obj, (unsigned)v->step, roles);
+    printf(",\"events\":%llu,\"fingerprint\":\"%016llx\"}\n",
+           (unsigned long long)t->events,
+           (unsigned long long)t->fingerprint);
+  } else {
+    printf("\n");
+    if (st == SIM_OK)
+      printf("result: clean under %s\n", spec);
+    else if (v)
+      printf("result: VIOLATION %s on %s at step %u under %s\n  %s\n"
+             "roles: %s\n",
+             sim_vkind_name(v->kind), v->obj, (unsigned)v->step, spec,
+             v->detail, roles);
+    else if (st == SIM_BADINPUT)
+      printf("result: stopped under %s: %s\n", spec, sim_internal_error(s));
+    printf("fingerprint: %016llx (%llu events)\n",
+           (unsigned long long)t->fingerprint,
+           (unsigned long long)t->events);
+  }
+  if (st == SIM_INTERNAL)
+    fprintf(stderr, "gcsim: internal error: %s\n", sim_internal_error(s));
+  if (st == SIM_BADINPUT)
+    fprintf(stderr, "gcsim: %s\n", sim_internal_error(s));
+  fflush(stdout);
+  sim_destroy(s);
+  return (int)st;
+}
+
+/* ---- commands ---- */
+
 static int cmd_policies(void) {
   printf("policy presets (gcsim run --policy PRESET[,knob=value...]):\n\n");
   for (size_t i = 0; i < policy_preset_count(); i++) {
@@ -118,90 +316,220 @@ static int cmd_policies(void) {
 }
 
 static int cmd_run(int argc, char **argv) {
-  const char *file = NULL, *pspec = NULL, *trace = "text";
-  int check = 1;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
-      pspec = argv[++i];
-    else if (strncmp(argv[i], "--policy=", 9) == 0)
-      pspec = argv[i] + 9;
-    else if (strcmp(argv[i], "--trace") == 0 && i + 1 < argc)
-      trace = argv[++i];
-    else if (strncmp(argv[i], "--trace=", 8) == 0)
-      trace = argv[i] + 8;
-    else if (strcmp(argv[i], "--no-check") == 0)
-      check = 0;
-    else if (argv[i][0] == '-' && argv[i][1])
-      return bad_usage("run: unknown option '%s'", argv[i]);
-    else if (!file)
-      file = argv[i];
-    else
-      return bad_usage("run: more than one FILE ('%s')", argv[i]);
+  struct opts o;
+  int rc = parse_opts("run", "ptcb", argc, argv, &o);
+  if (rc) return rc;
+  struct input in;
+  if ((rc = load_input(o.file, o.force, 1, &in))) {
+    free_input(&in);
+    return rc;
   }
-  if (!file) return bad_usage("run: %s", "missing FILE");
-  if (strcmp(trace, "text") && strcmp(trace, "jsonl"))
-    return bad_usage("--trace takes text or jsonl, not '%s'", trace);
+  const char *spec = policy_text(&o, &in);
+  struct policy pol;
+  if ((rc = get_policy(spec, &pol)) == 0) {
+    struct traced t;
+    rc = run_traced(&in.prog, spec, &pol, !strcmp(o.trace, "jsonl"), o.check,
+                    in.is_bytes, &t);
+  }
+  free_input(&in);
+  return rc;
+}
 
-  size_t len = 0;
-  char *text = read_file(file, &len);
-  if (!text) return 2;
-  struct gcs_program prog;
-  char err[600];
-  int rc = scenario_parse(text, len, file, &prog, err, sizeof err);
-  free(text);
-  if (rc) {
-    fprintf(stderr, "%s\n", err);
+static void print_with_header(FILE *f, const struct gcs_program *p,
+                              const char *header) {
+  struct gcs_buf b;
+  buf_init(&b);
+  scenario_print(p, &b);
+  fprintf(f, "%s%s", header, b.p ? b.p : "");
+  buf_free(&b);
+}
+
+static int cmd_replay(int argc, char **argv) {
+  struct opts o;
+  int rc = parse_opts("replay", "pts", argc, argv, &o);
+  if (rc) return rc;
+  struct input in;
+  if ((rc = load_input(o.file, 2, 0, &in))) {
+    free_input(&in);
+    return rc;
+  }
+  struct harness h;
+  char err[700];
+  if (harness_init(&h, o.policy, o.suppressions, err, sizeof err)) {
+    fprintf(stderr, "gcsim: %s\n", err);
+    free_input(&in);
     return 2;
   }
-  struct sim_options opt;
-  memset(&opt, 0, sizeof opt);
-  const char *spec = pspec ? pspec : prog.policy[0] ? prog.policy
-                                                    : DEFAULT_POLICY;
-  if (policy_parse(spec, &opt.policy, err, sizeof err)) {
-    fprintf(stderr, "gcsim: --policy: %s\n", err);
-    program_free(&prog);
+  int jsonl = !strcmp(o.trace, "jsonl");
+  char head[1024];
+  int n = snprintf(head, sizeof head,
+                   "# gcsim replay %s: %zu bytes, decoded as the fuzz "
+                   "targets do under %s\n",
+                   o.file, in.len, h.policy_text);
+  if (in.info.truncated_at && n > 0 && (size_t)n < sizeof head)
+    n += snprintf(head + n, sizeof head - (size_t)n,
+                  "# the statement at byte %zu is cut off by the end of the "
+                  "input: dropped, as the fuzzer did\n",
+                  in.info.truncated_at);
+  if (in.info.after_exit && n > 0 && (size_t)n < sizeof head)
+    snprintf(head + n, sizeof head - (size_t)n,
+             "# %zu bytes after exit or the %d-statement cap: ignored\n",
+             in.info.after_exit, CODEC_MAX_STMTS);
+  if (!jsonl) {
+    print_with_header(stdout, &in.prog, head);
+    printf("\n--- trace ---\n");
+  }
+  struct traced t;
+  rc = run_traced(&in.prog, h.policy_text, &h.pol, jsonl, 1, 1, &t);
+  /* what the fuzz target saw: the same run, through the harness */
+  struct harness_result r;
+  if (rc != 3 && harness_exec(&h, (const uint8_t *)in.data, in.len, 1, &r) < 0)
+    rc = 3;
+  if (rc == 1 || rc == 0) {
+    int same = r.out.status == t.st &&
+               (t.st != SIM_VIOLATION ||
+                (r.out.v.kind == t.v.kind && r.out.v.step == t.v.step &&
+                 strcmp(r.out.v.obj, t.v.obj) == 0));
+    if (!same) {
+      fprintf(stderr, "gcsim: internal error: the traced run and the fuzz "
+                      "harness disagree on this input\n");
+      rc = 3;
+    } else if (rc == 1 && !jsonl) {
+      if (r.signature[0]) printf("signature: %s\n", r.signature);
+      if (r.suppressed)
+        printf("suppressed: %s:%u: %s\n", h.sup_path, r.suppressed->line,
+               r.suppressed->reason);
+      else if (h.sup_path[0])
+        printf("new: no suppression in %s matches\n", h.sup_path);
+      printf("(gcsim minimize %s prints the smallest scenario)\n", o.file);
+    }
+  }
+  fflush(stdout);
+  harness_free(&h);
+  free_input(&in);
+  return rc;
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_minimize(int argc, char **argv) {
+  struct opts o;
+  int rc = parse_opts("minimize", "pob", argc, argv, &o);
+  if (rc) return rc;
+  struct input in;
+  if ((rc = load_input(o.file, o.force, 0, &in))) {
+    free_input(&in);
+    return rc;
+  }
+  const char *spec = policy_text(&o, &in);
+  struct policy pol;
+  if ((rc = get_policy(spec, &pol))) {
+    free_input(&in);
+    return rc;
+  }
+  double t0 = now_seconds();
+  struct gcs_program m, final;
+  struct mz_stats st;
+  int mr = minimize_program(&in.prog, &pol, &m, &st);
+  if (mr == -1) {
+    fprintf(stderr, "%s:0: no violation under %s: nothing to minimize\n",
+            o.file, spec);
+    free_input(&in);
     return 2;
   }
-  struct out o = {strcmp(trace, "jsonl") == 0};
-  opt.check_every_step = check;
-  opt.sink = sink;
-  opt.sink_user = &o;
-  struct sim *s = sim_create(&opt);
-  if (!s) {
+  if (mr < 0 || mz_with_policy(&m, spec, &final)) {
     fprintf(stderr, "gcsim: out of memory\n");
-    program_free(&prog);
+    if (mr == 0) program_free(&m);
+    free_input(&in);
     return 3;
   }
-  enum sim_status st = sim_run(s, &prog);
-  const struct sim_violation *v = sim_violation(s);
-  uint64_t fp = sim_fingerprint(s);
-  if (o.jsonl) {
-    printf("{\"result\":\"%s\",\"policy\":\"%s\"",
-           st == SIM_OK ? "clean" : st == SIM_VIOLATION ? "violation"
-                                                         : "internal-error",
-           spec);
-    if (v)
-      printf(",\"kind\":\"%s\",\"obj\":\"%s\",\"step\":%u",
-             sim_vkind_name(v->kind), v->obj, (unsigned)v->step);
-    printf(",\"events\":%llu,\"fingerprint\":\"%016llx\"}\n",
-           (unsigned long long)sim_event_count(s), (unsigned long long)fp);
+  double secs = now_seconds() - t0;
+  struct mz_outcome out;
+  char sig[MZ_SIGNATURE_LEN], roles[MZ_ROLES_LEN], head[1024];
+  if (mz_run(&final, &pol, &out) || out.status != SIM_VIOLATION) {
+    fprintf(stderr, "gcsim: internal error: the minimized program does not "
+                    "violate\n");
+    rc = 3;
   } else {
-    printf("\n");
-    if (st == SIM_OK)
-      printf("result: clean under %s\n", spec);
-    else if (v)
-      printf("result: VIOLATION %s on %s at step %u under %s\n  %s\n",
-             sim_vkind_name(v->kind), v->obj, (unsigned)v->step, spec,
-             v->detail);
-    printf("fingerprint: %016llx (%llu events)\n", (unsigned long long)fp,
-           (unsigned long long)sim_event_count(s));
+    mz_signature(&m, out.v.kind, spec, sig, sizeof sig);
+    mz_roles(&out.v, roles, sizeof roles);
+    snprintf(head, sizeof head,
+             "# minimized by gcsim from %s: %u -> %u statements, %u -> %u "
+             "script actions\n"
+             "# violation: %s on %s at step %u under %s\n"
+             "# roles: %s\n# signature: %s\n",
+             o.file, st.stmts_before, st.stmts_after, st.actions_before,
+             st.actions_after, sim_vkind_name(out.v.kind), out.v.obj,
+             (unsigned)out.v.step, spec, roles, sig);
+    print_with_header(stdout, &final, head);
+    if (o.out) {
+      struct gcs_buf b;
+      buf_init(&b);
+      buf_puts(&b, head);
+      scenario_print(&final, &b);
+      if (b.oom || fileio_write(o.out, b.p, b.len)) rc = 2;
+      buf_free(&b);
+    }
+    fprintf(stderr, "gcsim minimize: %u runs in %.3f s\n", st.runs, secs);
   }
-  if (st == SIM_INTERNAL)
-    fprintf(stderr, "gcsim: internal error: %s\n", sim_internal_error(s));
-  fflush(stdout);
-  sim_destroy(s);
-  program_free(&prog);
-  return (int)st;
+  program_free(&m);
+  program_free(&final);
+  free_input(&in);
+  return rc;
+}
+
+static int cmd_encode(int argc, char **argv) {
+  struct opts o;
+  int rc = parse_opts("encode", "o", argc, argv, &o);
+  if (rc) return rc;
+  struct input in;
+  if ((rc = load_input(o.file, 1, 0, &in))) {
+    free_input(&in);
+    return rc;
+  }
+  struct gcs_buf b;
+  buf_init(&b);
+  char err[400];
+  if (codec_encode(&in.prog, &b, err, sizeof err)) {
+    fprintf(stderr, "%s:%s\n", o.file,
+            strncmp(err, "line ", 5) == 0 ? err + 5 : err);
+    rc = 2;
+  } else if (o.out) {
+    rc = fileio_write(o.out, b.p, b.len) ? 2 : 0;
+  } else {
+    rc = fwrite(b.p, 1, b.len, stdout) == b.len ? 0 : 2;
+  }
+  buf_free(&b);
+  free_input(&in);
+  return rc;
+}
+
+static int cmd_decode(int argc, char **argv) {
+  struct opts o;
+  int rc = parse_opts("decode", "o", argc, argv, &o);
+  if (rc) return rc;
+  struct input in;
+  if ((rc = load_input(o.file, 2, 0, &in))) {
+    free_input(&in);
+    return rc;
+  }
+  struct gcs_buf b;
+  buf_init(&b);
+  buf_printf(&b, "# decoded by gcsim from %s (%zu bytes)\n", o.file, in.len);
+  if (in.info.truncated_at)
+    buf_printf(&b, "# the statement at byte %zu is cut off: dropped\n",
+               in.info.truncated_at);
+  scenario_print(&in.prog, &b);
+  if (b.oom) rc = 3;
+  else if (o.out) rc = fileio_write(o.out, b.p, b.len) ? 2 : 0;
+  else fputs(b.p, stdout);
+  buf_free(&b);
+  free_input(&in);
+  return rc;
 }
 
 int main(int argc, char **argv) {
@@ -216,5 +544,9 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "policies")) return cmd_policies();
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);
+  if (!strcmp(cmd, "minimize")) return cmd_minimize(argc - 2, argv + 2);
+  if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
+  if (!strcmp(cmd, "decode")) return cmd_decode(argc - 2, argv + 2);
   return bad_usage("unknown command '%s'", cmd);
 }

@@ -132,6 +132,7 @@ int check_clear_allowed(struct sim *s, oid x) {
 /* exposed-cleared: after a collection, no tp_cleared object may survive
    where user code can reach it (a gc list, or reachable from a root). */
 void check_exposed_cleared(struct sim *s) {
+  if (!s->ncleared) return;
   int marked = 0;
   for (oid x = SIM_FIRST_OBJ; x < s->n && !s->stopped; x++) {
     const struct sobj *o = OBJ(s, x);

@@ -111,6 +111,7 @@ static int call_from_dealloc(struct sim *s, oid id, enum script_kind kind) {
 static void free_object(struct sim *s, oid id) {
   struct sobj *o = OBJ(s, id);
   o->alive = 0;
+  if (o->cleared) s->ncleared--;
   free(o->slots);
   o->slots = NULL;
   o->nslots = o->capslots = 0;

@@ -355,6 +355,7 @@ static void tp_clear(struct sim *s, oid x) {
     if (cb) heap_decref(s, cb);
     return;
   }
+  if (!o->cleared) s->ncleared++;
   o->cleared = 1;
   for (uint32_t i = 0; i < s->o[x].nslots && !s->stopped; i++) {
     oid t = s->o[x].slots[i];

@@ -117,12 +117,6 @@ const char *heap_label(const struct sim *s, oid id) {
   return s->labels[s->o[id].label];
 }
 
-int heap_is_gc(const struct sim *s, oid id) {
-  uint8_t k = s->o[id].kind;
-  return k == GCS_OBJECT || k == GCS_NOCLEAR || k == GCS_FUNCTION ||
-         k == GCS_WEAKREF;
-}
-
 /* Does the type have a tp_clear that gc calls? */
 int heap_has_clear(const struct sim *s, oid id) {
   switch (s->o[id].kind) {

@@ -28,10 +28,14 @@ static int grow(void **arr, uint32_t n, uint32_t *cap, size_t elem) {
 }
 
 uint32_t program_sym(struct gcs_program *p, const char *name) {
-  size_t len = strlen(name);
-  if (len == 0 || len > GCS_MAX_NAME) return UINT32_MAX;
   for (uint32_t i = 0; i < p->nsyms; i++)
     if (strcmp(p->syms[i], name) == 0) return i;
+  return program_sym_new(p, name);
+}
+
+uint32_t program_sym_new(struct gcs_program *p, const char *name) {
+  size_t len = strlen(name);
+  if (len == 0 || len > GCS_MAX_NAME) return UINT32_MAX;
   if (grow((void **)&p->syms, p->nsyms, &p->capsyms, sizeof p->syms[0]))
     return UINT32_MAX;
   memcpy(p->syms[p->nsyms], name, len + 1);

@@ -20,9 +20,14 @@ struct sim *sim_create(const struct sim_options *opt) {
   s->actor = -1;
   for (int i = 0; i < 3; i++) s->threshold[i] = s->pol.threshold[i];
   s->enabled = 1;
-  s->hash = XXH3_createState();
-  if (!s->hash || XXH3_64bits_reset(s->hash) == XXH_ERROR ||
-      heap_init(s) != 0) {
+  if (!s->quiet) {
+    s->hash = XXH3_createState();
+    if (!s->hash || XXH3_64bits_reset(s->hash) == XXH_ERROR) {
+      sim_destroy(s);
+      return NULL;
+    }
+  }
+  if (heap_init(s) != 0) {
     sim_destroy(s);
     return NULL;
   }

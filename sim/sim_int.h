@@ -166,6 +166,7 @@ struct sim {
   uint64_t nevents;
   struct gcs_buf line;
   uint64_t created, freed, ncollections;
+  uint64_t ncleared;   /* live objects that gc tp_cleared */
 };
 
 #define OBJ(s, id) (&(s)->o[(id)])
@@ -178,7 +179,12 @@ int heap_init(struct sim *s);
 void heap_free(struct sim *s);
 oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label);
 const char *heap_label(const struct sim *s, oid id);
-int heap_is_gc(const struct sim *s, oid id);
+/* Does the object take part in gc (tracked kinds)? */
+static inline int heap_is_gc(const struct sim *s, oid id) {
+  uint8_t k = s->o[id].kind;
+  return k == GCS_OBJECT || k == GCS_NOCLEAR || k == GCS_FUNCTION ||
+         k == GCS_WEAKREF;
+}
 int heap_has_clear(const struct sim *s, oid id);
 int heap_supports_weakrefs(const struct sim *s, oid id);
 void list_init(struct sim *s, oid head);

@@ -35,13 +35,55 @@ printf 'new a object\ncollect 7\n' >"$tmp/gen.gcs"
 check "bad generation" 2 "gen.gcs:2: generation must be" "$g" run "$tmp/gen.gcs"
 printf 'new a object\nnew b object\nlink a' >"$tmp/trunc.gcs"
 check "truncated scenario" 2 "trunc.gcs:3: 'link' takes 2 arguments" "$g" run "$tmp/trunc.gcs"
-# Garbage: a fixed set of byte strings (deterministic), never a crash.
-i=0
+# Garbage: a fixed set of byte strings (deterministic), never a crash. Read
+# as fuzz bytes they always decode (exit 0 or 1), unless the last statement
+# is cut off (exit 2, FILE:0: truncated); forced to be a scenario they are
+# a parse error at a line.
 for seed in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
   awk -v s=$seed 'BEGIN{srand(s); for(i=0;i<200*s;i++) printf "%c", int(rand()*256)}' >"$tmp/g$seed"
   "$g" run "$tmp/g$seed" >/dev/null 2>"$tmp/err"; rc=$?
+  if [ $rc -le 1 ] || { [ $rc -eq 2 ] && grep -qE "^$tmp/g$seed:0: truncated fuzz input" "$tmp/err"; }; then
+    pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL garbage seed $seed: exit $rc"; head -2 "$tmp/err"; fi
+  "$g" run --scenario "$tmp/g$seed" >/dev/null 2>"$tmp/err"; rc=$?
   if [ $rc -eq 2 ] && grep -qE "^$tmp/g$seed:[0-9]+: " "$tmp/err"; then pass=$((pass+1)); else
-    fail=$((fail+1)); echo "FAIL garbage seed $seed: exit $rc"; head -2 "$tmp/err"; fi
+    fail=$((fail+1)); echo "FAIL garbage seed $seed as scenario: exit $rc"; head -2 "$tmp/err"; fi
+  "$g" replay "$tmp/g$seed" >/dev/null 2>"$tmp/err"; rc=$?
+  if [ $rc -le 1 ]; then pass=$((pass+1)); else
+    fail=$((fail+1)); echo "FAIL garbage seed $seed replay: exit $rc"; head -2 "$tmp/err"; fi
 done
+
+# encode / decode / run bytes / replay
+check "encode" 0 "" "$g" encode "$s" -o "$tmp/b.bin"
+check "decode" 0 "" "$g" decode "$tmp/b.bin" -o "$tmp/d.gcs"
+check "decoded scenario violates" 1 "" "$g" run "$tmp/d.gcs"
+check "run bytes ignores their policy line (default main)" 0 "" env -u GCSIM_POLICY "$g" run "$tmp/b.bin"
+check "run bytes --policy" 1 "" "$g" run "$tmp/b.bin" --policy cpython-3.8b4
+check "run bytes under 3.8" 0 "" "$g" run "$tmp/b.bin" --policy cpython-3.8
+check "replay 3.8b4" 1 "" env GCSIM_POLICY=cpython-3.8b4 "$g" replay "$tmp/b.bin"
+grep -q "^signature: call-after-clear:[0-9a-f]\{12\}$" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL replay prints a signature"; }
+grep -q "^roles: call-after-clear/function/weakref/delete_garbage$" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL replay prints the roles"; }
+check "replay ignores the policy line (default main)" 0 "" env -u GCSIM_POLICY "$g" replay "$tmp/b.bin"
+check "replay --policy" 1 "" "$g" replay "$tmp/b.bin" --policy cpython-3.8b4
+head -c $(( $(wc -c <"$tmp/b.bin") - 1 )) "$tmp/b.bin" >"$tmp/cut.bin"
+check "run truncated bytes" 2 "cut.bin:0: truncated fuzz input: the statement at byte" "$g" run "$tmp/cut.bin"
+check "replay truncated bytes" 0 "" "$g" replay "$tmp/cut.bin" --policy cpython-3.8b4
+grep -q "cut off by the end of the input" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL replay notes the cut statement"; }
+check "encode beyond the caps" 2 "slot number beyond" sh -c "printf 'new a object\nlink a a\nunlink a a.300\n' >'$tmp/cap.gcs'; '$g' encode '$tmp/cap.gcs'"
+check "decode a missing file" 2 "nope.bin:0: cannot open" "$g" decode "$tmp/nope.bin"
+
+# minimize
+check "minimize bpo38006" 0 "" "$g" minimize "$s" -o "$tmp/min.gcs"
+check "minimized violates the same way" 1 "" "$g" run "$tmp/min.gcs"
+grep -q "call-after-clear" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL minimized kind"; }
+check "minimize a clean run" 2 "no violation under cpython-3.8" "$g" minimize "$s" --policy cpython-3.8
+check "minimize bytes" 0 "" env GCSIM_POLICY=cpython-3.8b4 "$g" minimize "$tmp/b.bin"
+
+# suppressions
+printf 'kind call-after-clear cpython-3.8b4: bpo-38006, fixed in 3.8\n' >"$tmp/known.supp"
+check "replay suppressed" 1 "" "$g" replay "$tmp/b.bin" --policy cpython-3.8b4 --suppressions "$tmp/known.supp"
+grep -q "^suppressed: $tmp/known.supp:1: bpo-38006" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL replay says suppressed"; }
+printf '# known\nkind call-after-clear\n' >"$tmp/bad.supp"
+check "suppression without reason" 2 "bad.supp:2: a suppression needs a reason" "$g" replay "$tmp/b.bin" --suppressions "$tmp/bad.supp"
+check "unknown option" 2 "unknown option '--frob'" "$g" replay "$tmp/b.bin" --frob
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

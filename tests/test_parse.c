@@ -191,6 +191,24 @@ TEST(longest_allowed_line_is_accepted) {
   ASSERT_EQ_STR(pe.at, "t.gcs:1");
 }
 
+TEST(error_statement_after_exit) {
+  struct perr pe;
+  const char *t = "new a object\nexit\n# a comment is fine\n\ndel a\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:5");
+  ASSERT_CONTAINS(pe.err, "nothing may follow 'exit' (line 2)");
+}
+
+TEST(error_second_policy_line) {
+  struct perr pe;
+  const char *t = "policy cpython-3.9\nnew a object\npolicy cpython-3.8\n";
+  parse_expect(t, strlen(t), &pe);
+  ASSERT_EQ_INT(pe.rc, -1);
+  ASSERT_EQ_STR(pe.at, "t.gcs:3");
+  ASSERT_CONTAINS(pe.err, "one policy line");
+}
+
 TEST(error_reports_only_first_error) {
   struct perr pe;
   const char *t = "new a object\nbogus one\nbogus two\n";

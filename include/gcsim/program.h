@@ -127,6 +127,8 @@ void program_free(struct gcs_program *p);
 /* Intern a name; returns its index, or UINT32_MAX if out of memory or the
    name is longer than GCS_MAX_NAME. */
 uint32_t program_sym(struct gcs_program *p, const char *name);
+/* The same for a name the caller knows is not interned yet (no search). */
+uint32_t program_sym_new(struct gcs_program *p, const char *name);
 
 /* Append; return a pointer to the zeroed new element, NULL on OOM. */
 struct gcs_stmt *program_add_stmt(struct gcs_program *p);

@@ -1,0 +1,72 @@
+/*
+** fileio.c — see include/gcsim/fileio.h.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcsim/fileio.h"
+
+char *fileio_read(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "%s:0: cannot open: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    if (n + 1 >= cap) {
+      if (cap >= FILEIO_MAX) {
+        fprintf(stderr, "%s:0: larger than %u MiB\n", path, FILEIO_MAX >> 20);
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      char *q = realloc(buf, cap * 2);
+      if (!q) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = q;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    n += got;
+    if (got == 0) break;
+  }
+  if (!buf || ferror(f)) {
+    fprintf(stderr, "%s:0: cannot read: %s\n", path,
+            buf ? strerror(errno) : "out of memory");
+    free(buf);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+int fileio_write(const char *path, const void *data, size_t len) {
+  size_t n = strlen(path) + 16;
+  char *tmp = malloc(n);
+  if (!tmp) {
+    fprintf(stderr, "%s:0: out of memory\n", path);
+    return -1;
+  }
+  snprintf(tmp, n, "%s.tmp~", path);
+  FILE *f = fopen(tmp, "wb");
+  int ok = f && fwrite(data, 1, len, f) == len;
+  if (f && fclose(f) != 0) ok = 0;
+  if (ok && rename(tmp, path) != 0) ok = 0;
+  if (!ok) {
+    fprintf(stderr, "%s:0: cannot write: %s\n", path, strerror(errno));
+    remove(tmp);
+  }
+  free(tmp);
+  return ok ? 0 : -1;
+}

@@ -1,0 +1,118 @@
+/*
+** harness.c — see include/gcsim/harness.h.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcsim/fileio.h"
+#include "gcsim/harness.h"
+
+int harness_init(struct harness *h, const char *policy,
+                 const char *suppressions, char *err, size_t errlen) {
+  memset(h, 0, sizeof *h);
+  suppress_init(&h->sup);
+  if (!policy) policy = getenv("GCSIM_POLICY");
+  if (!policy || !*policy) policy = HARNESS_DEFAULT_POLICY;
+  if (strlen(policy) >= sizeof h->policy_text) {
+    snprintf(err, errlen, "policy text longer than %zu characters",
+             sizeof h->policy_text - 1);
+    return -1;
+  }
+  char perr[256];
+  if (policy_parse(policy, &h->pol, perr, sizeof perr)) {
+    snprintf(err, errlen, "policy '%s': %s", policy, perr);
+    return -1;
+  }
+  strcpy(h->policy_text, policy);
+  if (!suppressions) suppressions = getenv("GCSIM_SUPPRESSIONS");
+  if (!suppressions || !*suppressions) return 0;
+  if (strlen(suppressions) >= sizeof h->sup_path) {
+    snprintf(err, errlen, "%s:0: path too long", suppressions);
+    return -1;
+  }
+  size_t len;
+  char *text = fileio_read(suppressions, &len);
+  if (!text) {
+    snprintf(err, errlen, "%s:0: cannot read the suppressions file",
+             suppressions);
+    return -1;
+  }
+  int rc = suppress_parse(text, len, suppressions, &h->sup, err, errlen);
+  free(text);
+  if (rc) return -1;
+  strcpy(h->sup_path, suppressions);
+  return 0;
+}
+
+void harness_free(struct harness *h) { suppress_free(&h->sup); }
+
+static int signature_of(const struct harness *h, const struct gcs_program *p,
+                        char *out, size_t len) {
+  struct gcs_program m;
+  if (minimize_program(p, &h->pol, &m, NULL) != 0) return -1;
+  struct mz_outcome o;
+  int rc = mz_run(&m, &h->pol, &o);
+  if (rc == 0 && o.status == SIM_VIOLATION)
+    mz_signature(&m, o.v.kind, h->policy_text, out, len);
+  else
+    rc = -1;
+  program_free(&m);
+  return rc;
+}
+
+int harness_exec(const struct harness *h, const uint8_t *data, size_t len,
+                 int want_signature, struct harness_result *r) {
+  memset(r, 0, sizeof *r);
+  struct gcs_program p;
+  if (codec_decode(data, len, &p, &r->info)) return -1;
+  if (mz_run(&p, &h->pol, &r->out)) {
+    program_free(&p);
+    return -1;
+  }
+  if (r->out.status == SIM_INTERNAL) {
+    r->finding = 1;
+  } else if (r->out.status == SIM_VIOLATION) {
+    mz_roles(&r->out.v, r->roles, sizeof r->roles);
+    r->suppressed =
+        suppress_match(&h->sup, h->policy_text, &r->out.v, r->roles, NULL);
+    if ((!r->suppressed && h->sup.has_signatures) || want_signature) {
+      if (signature_of(h, &p, r->signature, sizeof r->signature) == 0 &&
+          !r->suppressed)
+        r->suppressed = suppress_match(&h->sup, h->policy_text, &r->out.v,
+                                       r->roles, r->signature);
+    }
+    r->finding = r->suppressed == NULL;
+  }
+  program_free(&p);
+  return r->finding;
+}
+
+int harness_signature(const struct harness *h, const uint8_t *data,
+                      size_t len, char *out, size_t outlen) {
+  struct gcs_program p;
+  if (codec_decode(data, len, &p, NULL)) return -1;
+  int rc = signature_of(h, &p, out, outlen);
+  program_free(&p);
+  return rc;
+}
+
+void harness_report(const struct harness *h, const struct harness_result *r,
+                    FILE *f) {
+  if (r->out.status == SIM_INTERNAL) {
+    fprintf(f, "==gcsim== INTERNAL ERROR of the model under %s: %s\n",
+            h->policy_text, r->out.internal);
+  } else {
+    fprintf(f, "==gcsim== VIOLATION %s on %s at step %u under %s\n",
+            sim_vkind_name(r->out.v.kind), r->out.v.obj,
+            (unsigned)r->out.v.step, h->policy_text);
+    fprintf(f, "==gcsim== roles: %s\n", r->roles);
+    if (r->signature[0]) fprintf(f, "==gcsim== signature: %s\n", r->signature);
+    fprintf(f, "==gcsim== %s\n", r->out.v.detail);
+  }
+  fprintf(f, "==gcsim== replay the saved input with: GCSIM_POLICY=%s gcsim "
+             "replay CRASH_FILE\n",
+          h->policy_text);
+  fflush(f);
+}
