@@ -4,15 +4,20 @@
 ** Format, version 1. Reading past the end of the input yields nothing: the
 ** statement being read is dropped and decoding stops.
 **
-**   header   3 bytes (missing bytes count as 0xff):
+**   header   4 bytes:
 **            h0 h1  statement mask, bit i = statement code i may appear
+**                   (`new`, code 0, always may)
 **            h2     action mask (bit: touch call keep link+unlink drop
-**                   weakref get_objects collect); a zero mask means all
+**                   weakref get_objects collect); a zero mask means all;
+**                   a missing mask byte counts as 0xff
+**            h3     bit 0: end the program with `exit` (interpreter
+**                   shutdown drops every name and collects), unless it
+**                   already ends so; missing counts as 0
 **   then statements until the input ends, `exit`, or CODEC_MAX_STMTS:
 **     op     1 byte, weighted (op_weight): new link unlink weakref del
 **            untrack track collect gc-enable gc-disable saveall threshold
 **            get_objects exit on policy; a masked-out code becomes the next
-**            enabled one
+**            enabled one (never exit or policy)
 **     new      KF NAME          KF % 20: kind = KF % 5, flags = KF / 5
 **     link     TOP TOP          unlink: the same
 **     weakref  NAME TOP C [TOP] C & 1: a callback path follows
@@ -23,17 +28,19 @@
 **     threshold C V...          1 + C % 3 values, each LEB128, % 10^9+1
 **     on       I K ACTION...    target I % (names bound); K & 1: finalize,
 **                               else call; 1 + (K >> 1) % 4 actions, or
-**                               % 16 when K & 0x80
+**                               % 16 when K >= 0xc0
 **     policy   L CHAR...        1 + L % 255 characters (policy_chars)
 **     others   nothing
 **   NAME  (binds)  < 0xf0: a fresh name (kind prefix + counter);
 **                  0xf0..0xfe: the known symbol (B - 0xf0) % (symbols);
 **                  0xff: TEXT
 **   TEXT  L CHAR...  1 + L % 63 characters of name_chars
-**   TOP   R [STEPS]  the bound name (R & 0x7f) % (names bound); R & 0x80:
+**   TOP   R [STEPS]  R < 0xc0: the bound name R % (names bound);
+**                    else the bound name (R - 0xc0) % (names bound), and
 **                    STEPS follow
-**   SPATH R [TEXT] [STEPS]  root (R & 0x7f) % (choices): self, arg (call
-**                    scripts only), TEXT, then every known symbol
+**   SPATH R [TEXT] [STEPS]  R & 0x7f == 0x7f: TEXT; else the root is
+**                    (R & 0x7f) % (choices): self, arg (call scripts only),
+**                    then every known symbol; R & 0x80: STEPS follow
 **   STEPS C S...     1 + C % 2 steps, or % 16 when C & 0x80: 0xff calls
 **                    the weakref, < 0x80 is slot S % 8, else slot S - 0x80
 **   ACTION  A operands: touch/call/keep/drop SPATH; link/unlink SPATH
@@ -57,8 +64,8 @@ enum {
   C_ON, C_POLICY, C_NOPS
 };
 /* How many of the 256 op byte values pick each statement (sum 256). */
-static const uint8_t op_weight[C_NOPS] = {36, 44, 10, 28, 32, 8, 4,  20,
-                                          3,  3,  3,  5,  4,  2, 52, 2};
+static const uint8_t op_weight[C_NOPS] = {40, 44, 8, 40, 26, 6, 3,  20,
+                                          2,  2,  2, 4, 4,  6, 47, 2};
 /* The same for actions, in enum gcs_act order (sum 256). */
 static const uint8_t act_weight[GCS_NACTS] = {36, 36, 32, 36, 14,
                                               28, 36, 12, 26};
@@ -76,6 +83,8 @@ static const char *const fresh_prefix[GCS_NKINDS] = {"ob", "nc", "fn",
 #define BIND_SYM 0xf0u  /* NAME: first byte value naming a known symbol */
 #define BIND_TEXT 0xffu /* NAME: explicit text follows */
 #define STEP_CALL 0xffu
+#define TOP_STEPS 0xc0u /* TOP: first byte value with steps */
+#define SPATH_TEXT 0x7fu /* SPATH: R & 0x7f naming a TEXT root */
 #define MAX_THRESHOLD 1000000000LL
 
 struct dec {
@@ -86,6 +95,7 @@ struct dec {
   struct gcs_program *p;
   uint16_t opmask;
   uint8_t actmask;
+  int epilogue;     /* h3 bit 0: end with exit */
   uint32_t *bound, nbound, capbound; /* bound symbols, in binding order */
   uint32_t *binder; /* per symbol: binding statement index + 1, 0 unbound */
   uint8_t *ever;    /* per symbol: bound somewhere */
@@ -189,41 +199,46 @@ static void read_steps(struct dec *d, struct gcs_path *pa) {
 static int read_top_path(struct dec *d, struct gcs_path *pa) {
   memset(pa, 0, sizeof *pa);
   uint8_t r = get(d);
-  if (r & 0x80) read_steps(d, pa);
+  if (r >= TOP_STEPS) read_steps(d, pa);
   if (!d->nbound) return -1;
   pa->root = GCS_ROOT_NAME;
-  pa->sym = d->bound[(r & 0x7f) % d->nbound];
+  pa->sym = d->bound[(r >= TOP_STEPS ? r - TOP_STEPS : r) % d->nbound];
   return 0;
 }
 
 static void read_script_path(struct dec *d, int call, struct gcs_path *pa) {
   memset(pa, 0, sizeof *pa);
   uint8_t r = get(d);
-  uint32_t nchoices = 2 + (uint32_t)call + d->p->nsyms;
+  uint32_t nchoices = 1 + (uint32_t)call + d->p->nsyms;
   uint32_t c = (r & 0x7fu) % nchoices;
   pa->root = GCS_ROOT_SELF;
-  if (call && c == 1) {
-    pa->root = GCS_ROOT_ARG;
-  } else if (c == 1 + (uint32_t)call) {
+  if ((r & 0x7fu) == SPATH_TEXT) {
     uint32_t s = read_text(d);
     if (s != UINT32_MAX) {
       pa->root = GCS_ROOT_NAME;
       pa->sym = s;
     }
-  } else if (c > 1 + (uint32_t)call) {
+  } else if (call && c == 1) {
+    pa->root = GCS_ROOT_ARG;
+  } else if (c > (uint32_t)call) {
     pa->root = GCS_ROOT_NAME;
-    pa->sym = c - 2 - (uint32_t)call;
+    pa->sym = c - 1 - (uint32_t)call;
   }
   if (r & 0x80) read_steps(d, pa);
 }
 
-/* Pick a code by weight, then the next enabled one if it is masked out. */
+/*
+** Pick a code by weight, then the next enabled one if it is masked out.
+** Codes in `rare` (a bit set) are never the next one: a masked-out `new`
+** does not turn into `exit` or `policy`.
+*/
 static unsigned pick(uint8_t b, const uint8_t *weight, unsigned n,
-                     unsigned mask, const uint8_t *bit) {
+                     unsigned mask, const uint8_t *bit, unsigned rare) {
   unsigned op = 0, v = b;
   while (op + 1 < n && v >= weight[op]) v -= weight[op++];
   for (unsigned i = 0; i < n; i++) {
     unsigned k = (op + i) % n;
+    if (i && (rare & (1u << k))) continue;
     if (mask & (1u << (bit ? bit[k] : k))) return k;
   }
   return op;
@@ -232,7 +247,7 @@ static unsigned pick(uint8_t b, const uint8_t *weight, unsigned n,
 static void read_action(struct dec *d, int call, struct gcs_action *a) {
   memset(a, 0, sizeof *a);
   a->act = (uint8_t)pick(get(d), act_weight, GCS_NACTS, d->actmask,
-                         act_mask_bit);
+                         act_mask_bit, 0);
   switch (a->act) {
   case GCS_A_LINK:
   case GCS_A_UNLINK:
@@ -305,7 +320,8 @@ static int read_stmt(struct dec *d) {
   memset(&st, 0, sizeof st);
   int ok = 1;
   uint32_t bind_sym = UINT32_MAX;
-  unsigned op = pick(get(d), op_weight, C_NOPS, d->opmask, NULL);
+  unsigned op = pick(get(d), op_weight, C_NOPS, d->opmask, NULL,
+                     1u << C_EXIT | 1u << C_POLICY);
   switch (op) {
   case C_NEW: {
     uint8_t kf = get(d) % 20;
@@ -372,7 +388,7 @@ static int read_stmt(struct dec *d) {
     st.op = (uint8_t)(kind == GCS_ON_FINALIZE ? GCS_ON_FINALIZE : GCS_ON_CALL);
     st.script = program_add_script(p);
     if (st.script == UINT32_MAX) return d->oom = 1, -1;
-    unsigned n = 1u + (k >> 1u) % (k & 0x80u ? CODEC_MAX_SCRIPT : 4u);
+    unsigned n = 1u + (k >> 1u) % (k >= 0xc0u ? CODEC_MAX_SCRIPT : 4u);
     for (unsigned j = 0; j < n && !d->eof && !d->oom; j++) {
       struct gcs_action *a = program_add_action(p);
       if (!a) return d->oom = 1, -1;
@@ -420,11 +436,12 @@ static void dec_init(struct dec *d, struct gcs_program *p, const uint8_t *in,
   d->len = len;
   uint8_t h[CODEC_HEADER];
   for (unsigned i = 0; i < CODEC_HEADER; i++)
-    h[i] = i < len ? in[i] : 0xff;
+    h[i] = i < len ? in[i] : i < 3 ? 0xff : 0;
   d->pos = len < CODEC_HEADER ? len : CODEC_HEADER;
-  d->opmask = (uint16_t)(h[0] | h[1] << 8);
-  if (!d->opmask) d->opmask = 0xffff;
+  /* `new` is always enabled: without objects nothing else applies */
+  d->opmask = (uint16_t)((unsigned)h[0] | (unsigned)h[1] << 8 | 1u << C_NEW);
   d->actmask = h[2] ? h[2] : 0xff;
+  d->epilogue = h[3] & 1;
 }
 
 static void dec_free(struct dec *d) {
@@ -454,8 +471,9 @@ int codec_decode(const uint8_t *data, size_t len, struct gcs_program *prog,
   struct dec d;
   dec_init(&d, prog, data, len);
   if (sync_syms(&d)) goto oom;
+  int ended = 0; /* the last statement is exit */
   while (d.pos < d.len) {
-    if (prog->nstmts == CODEC_MAX_STMTS) {
+    if (prog->nstmts == CODEC_MAX_STMTS - (uint32_t)d.epilogue) {
       info->after_exit = d.len - d.pos;
       break;
     }
@@ -470,8 +488,15 @@ int codec_decode(const uint8_t *data, size_t len, struct gcs_program *prog,
     if (r == 0) info->dropped++;
     if (r == 2) {
       info->after_exit = d.len - d.pos;
+      ended = 1;
       break;
     }
+  }
+  if (d.epilogue && !ended) {
+    struct gcs_stmt *st = program_add_stmt(prog);
+    if (!st) goto oom;
+    st->op = GCS_EXIT;
+    st->line = prog->nstmts;
   }
   fix_unbound_roots(&d);
   info->used = d.pos;
@@ -555,9 +580,9 @@ static int put_top_path(struct enc *e, const struct gcs_path *pa) {
   const char *name = e->src->syms[pa->sym];
   uint32_t i = 0;
   while (i < e->d.nbound && strcmp(e->d.p->syms[e->d.bound[i]], name)) i++;
-  if (i == e->d.nbound || i > 0x7f)
-    return enc_fail(e, "a name beyond the format's 128 bound names");
-  put(e, i | (pa->nsteps ? 0x80u : 0));
+  if (i == e->d.nbound || i >= (pa->nsteps ? 0x100 - TOP_STEPS : TOP_STEPS))
+    return enc_fail(e, "a name beyond the format's caps on bound names");
+  put(e, pa->nsteps ? TOP_STEPS + i : i);
   return put_steps(e, pa);
 }
 
@@ -570,10 +595,10 @@ static int put_script_path(struct enc *e, int call, const struct gcs_path *pa) {
   } else {
     const char *name = e->src->syms[pa->sym];
     uint32_t s = find_sym(e->d.p, name);
-    if (s != UINT32_MAX && 2 + (uint32_t)call + s <= 0x7f) {
-      put(e, (2 + (unsigned)call + s) | steps);
+    if (s != UINT32_MAX && 1 + (uint32_t)call + s < SPATH_TEXT) {
+      put(e, (1 + (unsigned)call + s) | steps);
     } else {
-      put(e, (1 + (unsigned)call) | steps);
+      put(e, SPATH_TEXT | steps);
       if (put_text(e, name, name_chars)) return -1;
       /* the decoder interns it now: do the same */
       if (s == UINT32_MAX && intern(&e->d, name) == UINT32_MAX)
@@ -688,7 +713,7 @@ static int put_stmt(struct enc *e, const struct gcs_stmt *st) {
     if (i > 0xff) return enc_fail(e, "a name beyond the format's caps");
     put(e, i);
     put(e, (st->op == GCS_ON_FINALIZE) | (sc->count - 1u) << 1 |
-               (sc->count > 4 ? 0x80u : 0));
+               (sc->count > 4 ? 0xc0u : 0));
     for (uint32_t j = 0; j < sc->count; j++)
       if (put_action(e, st->op == GCS_ON_CALL,
                      &e->src->actions[sc->first + j]))
@@ -722,7 +747,7 @@ int codec_encode(const struct gcs_program *prog, struct gcs_buf *out,
   e.err = err;
   e.errlen = errlen;
   size_t base = out->len;
-  for (unsigned i = 0; i < CODEC_HEADER; i++) put(&e, 0xff);
+  for (unsigned i = 0; i < CODEC_HEADER; i++) put(&e, i < 3 ? 0xff : 0);
   dec_init(&e.d, &got, NULL, 0);
   e.d.pos = base + CODEC_HEADER;
   int rc = sync_syms(&e.d);

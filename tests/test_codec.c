@@ -139,8 +139,8 @@ TEST(decoding_is_deterministic) {
 }
 
 TEST(empty_and_header_only_inputs_are_empty_programs) {
-  const uint8_t h[3] = {0xff, 0xff, 0xff};
-  for (size_t len = 0; len <= 3; len++) {
+  const uint8_t h[4] = {0xff, 0xff, 0xff, 0x00};
+  for (size_t len = 0; len <= 4; len++) {
     struct gcs_program p;
     struct codec_info info;
     ASSERT_EQ_INT(codec_decode(h, len, &p, &info), 0);
@@ -203,7 +203,7 @@ TEST(a_statement_without_a_bound_name_decodes_to_nothing) {
   /* link as the first statement: nothing is bound yet */
   struct gcs_buf full = encode_text("new a object\nlink a a\n");
   struct gcs_buf pre = encode_text("new a object\n");
-  uint8_t in[6] = {0xff, 0xff, 0xff, (uint8_t)full.p[pre.len], 0, 0};
+  uint8_t in[7] = {0xff, 0xff, 0xff, 0, (uint8_t)full.p[pre.len], 0, 0};
   struct gcs_program p;
   struct codec_info info;
   ASSERT_EQ_INT(codec_decode(in, sizeof in, &p, &info), 0);
@@ -220,6 +220,7 @@ TEST(swarm_header_limits_statement_kinds) {
   uint8_t *b = random_bytes(&seed, 500);
   b[0] = 0x81;
   b[1] = 0x00;
+  b[3] = 0x00;
   struct gcs_program p;
   ASSERT_EQ_INT(codec_decode(b, 500, &p, NULL), 0);
   ASSERT_TRUE(p.nstmts > 10);
@@ -242,6 +243,7 @@ TEST(swarm_header_limits_action_kinds) {
   b[0] = 0xff;
   b[1] = 0xff;
   b[2] = 0x01;
+  b[3] = 0x00;
   struct gcs_program p;
   ASSERT_EQ_INT(codec_decode(b, 2000, &p, NULL), 0);
   ASSERT_TRUE(p.nactions > 0);
@@ -257,6 +259,7 @@ TEST(statement_cap_is_enforced) {
   ASSERT_EQ_INT((int)one.len, CODEC_HEADER + 1);
   uint8_t in[CODEC_HEADER + 300];
   memset(in, 0xff, CODEC_HEADER);
+  in[3] = 0;
   memset(in + CODEC_HEADER, one.p[CODEC_HEADER], 300);
   struct gcs_program p;
   struct codec_info info;
@@ -265,6 +268,25 @@ TEST(statement_cap_is_enforced) {
   ASSERT_EQ_INT((int)info.after_exit, 300 - CODEC_MAX_STMTS);
   program_free(&p);
   buf_free(&one);
+}
+
+TEST(header_flag_ends_the_program_with_exit) {
+  struct gcs_buf b = encode_text("new a object\nlink a a\n");
+  ASSERT_EQ_INT((unsigned char)b.p[3], 0);
+  b.p[3] = 1;
+  struct gcs_program p;
+  ASSERT_EQ_INT(codec_decode((const uint8_t *)b.p, b.len, &p, NULL), 0);
+  ASSERT_EQ_INT(p.nstmts, 3);
+  ASSERT_EQ_INT(p.stmts[2].op, GCS_EXIT);
+  program_free(&p);
+  /* a program that ends with exit gets no second one */
+  struct gcs_buf e = encode_text("new a object\nexit\n");
+  e.p[3] = 1;
+  ASSERT_EQ_INT(codec_decode((const uint8_t *)e.p, e.len, &p, NULL), 0);
+  ASSERT_EQ_INT(p.nstmts, 2);
+  program_free(&p);
+  buf_free(&b);
+  buf_free(&e);
 }
 
 TEST(encode_rejects_programs_beyond_the_caps) {

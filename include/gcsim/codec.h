@@ -10,7 +10,8 @@
 **     (names bound there, symbols known there), taken modulo their count:
 **     one mutated byte changes one operand, not the program's shape.
 **   - A header chooses the statement and action kinds that may appear
-**     (swarm testing): a disabled kind decodes as the next enabled one.
+**     (swarm testing): a disabled kind decodes as the next enabled one; a
+**     header flag ends the program with `exit` (shutdown drops every name).
 **   - codec_encode() succeeds on every program within the caps, and
 **     codec_decode(codec_encode(p)) is program_equal() to p.
 **   - Pure: no I/O, no globals; the same bytes give the same program.
@@ -30,7 +31,7 @@
 #define CODEC_MAX_SCRIPT 16  /* actions per script */
 #define CODEC_MAX_SLOT 126   /* slot numbers in paths */
 #define CODEC_MAX_POLICY 255 /* characters of a policy line */
-#define CODEC_HEADER 3       /* header bytes: 2 statement mask, 1 action */
+#define CODEC_HEADER 4 /* header bytes: statement mask (2), action mask, flags */
 
 struct codec_info {
   size_t used;          /* bytes that made the program (header included) */
