@@ -237,20 +237,24 @@ TEST(swarm_header_limits_statement_kinds) {
 }
 
 TEST(swarm_header_limits_action_kinds) {
-  /* only `touch` (action bit 0) */
+  /* only `touch` (action bit 0), over many random programs */
   uint64_t seed = 11;
-  uint8_t *b = random_bytes(&seed, 2000);
-  b[0] = 0xff;
-  b[1] = 0xff;
-  b[2] = 0x01;
-  b[3] = 0x00;
-  struct gcs_program p;
-  ASSERT_EQ_INT(codec_decode(b, 2000, &p, NULL), 0);
-  ASSERT_TRUE(p.nactions > 0);
-  for (uint32_t i = 0; i < p.nactions; i++)
-    ASSERT_EQ_INT(p.actions[i].act, GCS_A_TOUCH);
-  program_free(&p);
-  free(b);
+  uint32_t total = 0;
+  for (int k = 0; k < 50; k++) {
+    uint8_t *b = random_bytes(&seed, 2000);
+    b[0] = 0xff;
+    b[1] = 0xff;
+    b[2] = 0x01;
+    b[3] = 0x00;
+    struct gcs_program p;
+    ASSERT_EQ_INT(codec_decode(b, 2000, &p, NULL), 0);
+    total += p.nactions;
+    for (uint32_t i = 0; i < p.nactions; i++)
+      ASSERT_EQ_INT(p.actions[i].act, GCS_A_TOUCH);
+    program_free(&p);
+    free(b);
+  }
+  ASSERT_TRUE(total > 20);
 }
 
 TEST(statement_cap_is_enforced) {
