@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): time for gcsim-fuzz, from an EMPTY corpus, to find
+# the bpo-38006 crash (call-after-clear) under cpython-3.8b4, with N
+# different -seed values on one core; then `gcsim minimize` on each crash.
+# Options: the project's corpus/gcsim-fuzz.options (dictionary, max_len 64).
+# Other violation kinds are set aside by bench/first_crash.supp.
+# usage: bench/first_crash.sh [N=10] [LIMIT_SECONDS=60]
+set -euo pipefail
+source "$(dirname "$0")/fuzzlib.sh"
+n=${1:-10} limit=${2:-60}
+b=$root/build-fuzz
+fuzz_build "$b"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+printf '%-5s %-9s %-18s %-10s %-12s %s\n' seed seconds found minimized min_seconds signature
+: >"$tmp/times"
+for seed in $(seq 1 "$n"); do
+  mkdir -p "$tmp/c$seed" "$tmp/a$seed"
+  start=$(date +%s.%N)
+  GCSIM_POLICY=cpython-3.8b4 GCSIM_SUPPRESSIONS=$root/bench/first_crash.supp \
+    taskset -c 0 "$b/gcsim-fuzz" -seed="$seed" -max_total_time="$limit" \
+    -dict="$root/corpus/gcsim.dict" -max_len=64 -artifact_prefix="$tmp/a$seed/" \
+    "$tmp/c$seed" >"$tmp/log$seed" 2>&1 || true
+  end=$(date +%s.%N)
+  secs=$(echo "$end - $start" | bc)
+  crash=$(ls "$tmp/a$seed"/crash-* 2>/dev/null | head -1 || true)
+  if [ -z "$crash" ]; then
+    printf '%-5s %-9.2f %-18s\n' "$seed" "$secs" "none-in-${limit}s"
+    echo "$limit" >>"$tmp/times"; continue
+  fi
+  echo "$secs" >>"$tmp/times"
+  kind=$(grep -o '==gcsim== VIOLATION [a-z-]*' "$tmp/log$seed" | head -1 | cut -d' ' -f3)
+  m0=$(date +%s.%N)
+  GCSIM_POLICY=cpython-3.8b4 "$b/gcsim" minimize --bytes "$crash" >"$tmp/min$seed.gcs" 2>/dev/null
+  m1=$(date +%s.%N)
+  stmts=$(grep -cv '^#' "$tmp/min$seed.gcs")
+  sig=$(grep '^# signature:' "$tmp/min$seed.gcs" | cut -d' ' -f3)
+  printf '%-5s %-9.2f %-18s %-10s %-12.3f %s\n' "$seed" "$secs" "$kind" \
+    "$stmts stmts" "$(echo "$m1 - $m0" | bc)" "$sig"
+done
+echo "median $(median <"$tmp/times") s, max $(sort -g "$tmp/times" | tail -1) s to the first call-after-clear (limit $limit s)"

@@ -1,0 +1,285 @@
+/*
+** test_fuzz.c — the fuzz layer above the codec: the harness agrees with a
+** traced run, minimization keeps the roles and shrinks, signatures ignore
+** names, suppressions parse and match.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcsim/codec.h"
+#include "gcsim/harness.h"
+#include "gcsim/minimize.h"
+#include "gcsim/scenario.h"
+#include "gcsim/suppress.h"
+#include "simrun.h"
+#include "test.h"
+
+static const char *const policies[] = {"cpython-3.7", "cpython-3.8b4",
+                                       "cpython-3.8", "cpython-3.9",
+                                       "cpython-3.12", "cpython-main"};
+#define NPOLICIES (sizeof policies / sizeof *policies)
+
+static int parse(const char *text, struct gcs_program *p) {
+  char err[600];
+  int rc = scenario_parse(text, strlen(text), "t.gcs", p, err, sizeof err);
+  if (rc) fprintf(stderr, "%s\n", err);
+  return rc;
+}
+
+static char *corpus_text(const char *name) {
+  char *path = str_printf("%s/corpus/scenarios/%s", GCSIM_SOURCE_DIR, name);
+  char *t = path ? load_file(path, NULL) : NULL;
+  free(path);
+  return t;
+}
+
+/* The harness (decode, quiet run) says what a traced run of the parsed
+   scenario says, for every corpus scenario under several policies. */
+TEST(harness_agrees_with_traced_runs_on_the_corpus) {
+  char **paths;
+  size_t n = scenario_paths(&paths);
+  ASSERT_TRUE(n >= 10);
+  int violations = 0;
+  for (size_t i = 0; i < n; i++) {
+    char *text = load_file(paths[i], NULL);
+    struct gcs_program p;
+    ASSERT_TRUE(text && parse(text, &p) == 0);
+    struct gcs_buf bytes;
+    buf_init(&bytes);
+    char err[300];
+    ASSERT_EQ_INT(codec_encode(&p, &bytes, err, sizeof err), 0);
+    for (size_t k = 0; k < NPOLICIES; k++) {
+      struct harness h;
+      ASSERT_EQ_INT(harness_init(&h, policies[k], "", err, sizeof err), 0);
+      struct harness_result r;
+      ASSERT_TRUE(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0,
+                               &r) >= 0);
+      struct run tr;
+      run_text(&tr, text, policies[k], 0);
+      int same = r.out.status == tr.status &&
+                 (tr.status != SIM_VIOLATION ||
+                  (r.out.v.kind == tr.vkind && r.out.v.step == tr.vstep &&
+                   strcmp(r.out.v.obj, tr.vobj) == 0));
+      if (!same)
+        test_fail(__FILE__, __LINE__, "%s under %s: harness %d %s@%u, run %s",
+                  paths[i], policies[k], r.out.status,
+                  sim_vkind_name(r.out.v.kind), (unsigned)r.out.v.step,
+                  run_outcome(&tr));
+      violations += tr.status == SIM_VIOLATION;
+      run_free(&tr);
+      harness_free(&h);
+    }
+    buf_free(&bytes);
+    program_free(&p);
+    free(text);
+  }
+  free_paths(paths);
+  ASSERT_TRUE(violations > 5);
+}
+
+TEST(minimize_keeps_roles_shrinks_and_is_deterministic) {
+  /* bpo-38006 with unrelated statements around it */
+  char *base = corpus_text("bpo38006.gcs");
+  ASSERT_TRUE(base != NULL);
+  char *text = str_printf("new pad1 object fin\nnew pad2 noclear\n"
+                          "link pad2 pad1\n%s\nget_objects\n",
+                          base);
+  free(base);
+  struct gcs_program p, m1, m2;
+  ASSERT_EQ_INT(parse(text, &p), 0);
+  free(text);
+  struct policy pol;
+  char err[200];
+  ASSERT_EQ_INT(policy_parse("cpython-3.8b4", &pol, err, sizeof err), 0);
+  struct mz_outcome before, after;
+  ASSERT_EQ_INT(mz_run(&p, &pol, &before), 0);
+  ASSERT_EQ_INT(before.status, SIM_VIOLATION);
+  struct mz_stats st;
+  ASSERT_EQ_INT(minimize_program(&p, &pol, &m1, &st), 0);
+  ASSERT_EQ_INT(minimize_program(&p, &pol, &m2, NULL), 0);
+  ASSERT_TRUE(program_equal(&m1, &m2));
+  ASSERT_TRUE(m1.nstmts < p.nstmts);
+  ASSERT_TRUE(m1.nstmts <= 16);
+  ASSERT_EQ_INT(st.stmts_after, m1.nstmts);
+  ASSERT_TRUE(st.runs > 1);
+  ASSERT_EQ_INT(mz_run(&m1, &pol, &after), 0);
+  ASSERT_EQ_INT(after.status, SIM_VIOLATION);
+  char r1[MZ_ROLES_LEN], r2[MZ_ROLES_LEN];
+  mz_roles(&before.v, r1, sizeof r1);
+  mz_roles(&after.v, r2, sizeof r2);
+  ASSERT_EQ_STR(r2, r1);
+  ASSERT_EQ_STR(r1, "call-after-clear/function/weakref/delete_garbage");
+  /* the result is a valid scenario */
+  struct gcs_buf out;
+  buf_init(&out);
+  scenario_print(&m1, &out);
+  struct gcs_program back;
+  ASSERT_EQ_INT(parse(out.p, &back), 0);
+  ASSERT_TRUE(program_equal(&back, &m1));
+  program_free(&back);
+  buf_free(&out);
+  program_free(&m1);
+  program_free(&m2);
+  program_free(&p);
+}
+
+TEST(minimize_drops_script_actions_and_flags) {
+  /* the finalizer of b and its fin flag do not matter */
+  const char *t = "new c function\nnew b object fin\n"
+                  "on b finalize: touch self; touch self.0\n"
+                  "new a object\nnew y opaque\nnew z object\n"
+                  "link a a\nlink a y\nlink y z\nweakref wz z c\nlink a wz\n"
+                  "link a b\ndel b\nexit\n";
+  struct gcs_program p, m;
+  ASSERT_EQ_INT(parse(t, &p), 0);
+  struct policy pol;
+  char err[200];
+  ASSERT_EQ_INT(policy_parse("cpython-3.8b4", &pol, err, sizeof err), 0);
+  ASSERT_EQ_INT(minimize_program(&p, &pol, &m, NULL), 0);
+  ASSERT_EQ_INT(m.nactions, 0);
+  for (uint32_t i = 0; i < m.nstmts; i++)
+    ASSERT_EQ_INT(m.stmts[i].flags, 0);
+  program_free(&m);
+  program_free(&p);
+}
+
+TEST(minimize_refuses_a_clean_program) {
+  struct gcs_program p, m;
+  ASSERT_EQ_INT(parse("new a object\nlink a a\ndel a\ncollect\n", &p), 0);
+  struct policy pol;
+  char err[200];
+  ASSERT_EQ_INT(policy_parse("cpython-3.9", &pol, err, sizeof err), 0);
+  ASSERT_EQ_INT(minimize_program(&p, &pol, &m, NULL), -1);
+  ASSERT_EQ_INT(m.nstmts, 0);
+  program_free(&p);
+}
+
+TEST(signature_ignores_names_but_not_kind_policy_or_shape) {
+  struct gcs_program a, b, c;
+  ASSERT_EQ_INT(parse("new f function\nnew o opaque\nlink f o\n"
+                      "weakref w o f\nlink f w\nexit\n", &a), 0);
+  ASSERT_EQ_INT(parse("policy cpython-3.8b4\n"
+                      "new g function\nnew p opaque\nlink g p\n"
+                      "weakref v p g\nlink g v\nexit\n", &b), 0);
+  ASSERT_EQ_INT(parse("new f function\nnew o opaque\nlink f o\n"
+                      "weakref w o f\nlink f w\nlink f f\nexit\n", &c), 0);
+  char sa[MZ_SIGNATURE_LEN], sb[MZ_SIGNATURE_LEN], sc[MZ_SIGNATURE_LEN],
+      sd[MZ_SIGNATURE_LEN], se[MZ_SIGNATURE_LEN];
+  mz_signature(&a, SV_CALL_AFTER_CLEAR, "cpython-3.8b4", sa, sizeof sa);
+  mz_signature(&b, SV_CALL_AFTER_CLEAR, "cpython-3.8b4", sb, sizeof sb);
+  mz_signature(&c, SV_CALL_AFTER_CLEAR, "cpython-3.8b4", sc, sizeof sc);
+  mz_signature(&a, SV_CALL_AFTER_CLEAR, "cpython-3.7", sd, sizeof sd);
+  mz_signature(&a, SV_TOUCH_AFTER_CLEAR, "cpython-3.8b4", se, sizeof se);
+  ASSERT_EQ_STR(sa, sb); /* names and the policy line do not count */
+  ASSERT_TRUE(strcmp(sa, sc) != 0);
+  ASSERT_TRUE(strcmp(sa, sd) != 0);
+  ASSERT_TRUE(strcmp(sa, se) != 0);
+  ASSERT_EQ_INT((int)strlen(sa), (int)strlen("call-after-clear:") + 12);
+  ASSERT_TRUE(strncmp(sa, "call-after-clear:", 17) == 0);
+  program_free(&a);
+  program_free(&b);
+  program_free(&c);
+}
+
+static struct sim_violation violation(enum sim_vkind k) {
+  struct sim_violation v;
+  memset(&v, 0, sizeof v);
+  v.kind = k;
+  return v;
+}
+
+TEST(suppressions_parse_and_match) {
+  const char *t =
+      "# known\n\n"
+      "kind exposed-cleared: loose end 3  # trailing comment\n"
+      "roles touch-after-clear/object/finalizer/refcount cpython-3.9: "
+      "gh-91636\n"
+      "signature call-after-clear:0123456789ab *: one crash\n";
+  struct suppressions s;
+  char err[300];
+  ASSERT_EQ_INT(suppress_parse(t, strlen(t), "k.supp", &s, err, sizeof err),
+                0);
+  ASSERT_EQ_INT((int)s.n, 3);
+  ASSERT_TRUE(s.has_signatures);
+  struct sim_violation ec = violation(SV_EXPOSED_CLEARED);
+  const struct suppression *m = suppress_match(&s, "cpython-3.8", &ec, "", NULL);
+  ASSERT_TRUE(m != NULL);
+  ASSERT_EQ_INT(m->line, 3);
+  ASSERT_EQ_STR(m->reason, "loose end 3");
+  struct sim_violation tc = violation(SV_TOUCH_AFTER_CLEAR);
+  const char *roles = "touch-after-clear/object/finalizer/refcount";
+  ASSERT_TRUE(suppress_match(&s, "cpython-3.9", &tc, roles, NULL) != NULL);
+  ASSERT_TRUE(suppress_match(&s, "cpython-3.11", &tc, roles, NULL) == NULL);
+  struct sim_violation cc = violation(SV_CALL_AFTER_CLEAR);
+  ASSERT_TRUE(suppress_match(&s, "x", &cc, "", NULL) == NULL);
+  ASSERT_TRUE(suppress_match(&s, "x", &cc, "", "call-after-clear:0123456789ab")
+              != NULL);
+  suppress_free(&s);
+}
+
+TEST(suppression_errors_name_the_line) {
+  static const char *const bad[][2] = {
+      {"kind exposed-cleared\n", "needs a reason"},
+      {"kind exposed-cleared:   \n", "needs a reason"},
+      {"kind bogus: x\n", "unknown violation kind"},
+      {"roles touch-after-clear/object: x\n", "KIND/OBJKIND/ACTOR/PHASE"},
+      {"signature call-after-clear:xyz: x\n", "12 hex digits"},
+      {"color exposed-cleared: x\n", "unknown entry 'color'"},
+      {"kind exposed-cleared a b: x\n", "too many words"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char *t = str_printf("# header\n%s", bad[i][0]);
+    struct suppressions s;
+    char err[300];
+    ASSERT_EQ_INT(suppress_parse(t, strlen(t), "b.supp", &s, err, sizeof err),
+                  -1);
+    ASSERT_CONTAINS(err, "b.supp:2: ");
+    ASSERT_CONTAINS(err, bad[i][1]);
+    free(t);
+  }
+  struct suppressions s;
+  char err[300];
+  ASSERT_EQ_INT(suppress_parse("kind\0x", 6, "n.supp", &s, err, sizeof err),
+                -1);
+  ASSERT_CONTAINS(err, "n.supp:1: NUL byte");
+}
+
+TEST(harness_finding_and_suppression) {
+  char *text = corpus_text("bpo38006.gcs");
+  struct gcs_program p;
+  ASSERT_TRUE(text && parse(text, &p) == 0);
+  free(text);
+  struct gcs_buf bytes;
+  buf_init(&bytes);
+  char err[300];
+  ASSERT_EQ_INT(codec_encode(&p, &bytes, err, sizeof err), 0);
+  struct harness h;
+  ASSERT_EQ_INT(harness_init(&h, "cpython-3.8b4", "", err, sizeof err), 0);
+  struct harness_result r;
+  ASSERT_EQ_INT(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 1, &r),
+                1);
+  ASSERT_EQ_STR(r.roles, "call-after-clear/function/weakref/delete_garbage");
+  ASSERT_TRUE(strncmp(r.signature, "call-after-clear:", 17) == 0);
+  /* a signature suppression of exactly this finding */
+  char *supp = str_printf("signature %s cpython-3.8b4: known\n", r.signature);
+  suppress_free(&h.sup);
+  ASSERT_EQ_INT(suppress_parse(supp, strlen(supp), "s.supp", &h.sup, err,
+                               sizeof err),
+                0);
+  free(supp);
+  ASSERT_EQ_INT(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &r),
+                0);
+  ASSERT_TRUE(r.suppressed != NULL);
+  harness_free(&h);
+  /* under 3.8 the same bytes are clean: no finding */
+  ASSERT_EQ_INT(harness_init(&h, "cpython-3.8", "", err, sizeof err), 0);
+  ASSERT_EQ_INT(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &r),
+                0);
+  ASSERT_EQ_INT(r.out.status, SIM_OK);
+  harness_free(&h);
+  ASSERT_EQ_INT(harness_init(&h, "cpython-4.0", "", err, sizeof err), -1);
+  ASSERT_CONTAINS(err, "cpython-4.0");
+  buf_free(&bytes);
+  program_free(&p);
+}
