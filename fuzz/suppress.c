@@ -160,6 +160,18 @@ int suppress_parse(const char *text, size_t len, const char *fname,
   return 0;
 }
 
+/* Roles match component by component; `*` matches any component. */
+static int roles_match(const char *pat, const char *have) {
+  while (*pat && *have) {
+    size_t p = strcspn(pat, "/"), h = strcspn(have, "/");
+    if (!(p == 1 && pat[0] == '*') && (p != h || strncmp(pat, have, p)))
+      return 0;
+    pat += p + (pat[p] == '/');
+    have += h + (have[h] == '/');
+  }
+  return !*pat && !*have;
+}
+
 const struct suppression *suppress_match(const struct suppressions *s,
                                          const char *policy,
                                          const struct sim_violation *v,
@@ -171,7 +183,10 @@ const struct suppression *suppress_match(const struct suppressions *s,
     const char *have = e->what == SUP_KIND    ? sim_vkind_name(v->kind)
                        : e->what == SUP_ROLES ? roles
                                               : signature;
-    if (have && strcmp(have, e->value) == 0) return e;
+    if (!have) continue;
+    if (e->what == SUP_ROLES ? roles_match(e->value, have)
+                             : strcmp(have, e->value) == 0)
+      return e;
   }
   return NULL;
 }

@@ -293,7 +293,7 @@ void script_touch_all_tracked(struct sim *s, oid by) {
   for (oid g = L_GEN0; g <= L_GEN2 && !s->stopped; g++)
     for (oid x = list_first(s, g); x != g; x = s->o[x].next)
       if (s->o[x].cleared) {
-        sim_violate(s, SV_TOUCH_AFTER_CLEAR, x, NULL,
+        sim_violate(s, SV_TOUCH_AFTER_CLEAR, x, "get_objects",
                     "gc.get_objects() returned %s, which gc tp_clear'ed; "
                     "path: generation %u list",
                     heap_label(s, x), (unsigned)(g - L_GEN0));

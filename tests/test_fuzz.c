@@ -211,6 +211,17 @@ TEST(suppressions_parse_and_match) {
   const char *roles = "touch-after-clear/object/finalizer/refcount";
   ASSERT_TRUE(suppress_match(&s, "cpython-3.9", &tc, roles, NULL) != NULL);
   ASSERT_TRUE(suppress_match(&s, "cpython-3.11", &tc, roles, NULL) == NULL);
+  struct suppressions w;
+  const char *wt = "roles touch-after-clear/*/get_objects/*: loose end 3\n";
+  ASSERT_EQ_INT(suppress_parse(wt, strlen(wt), "w.supp", &w, err, sizeof err),
+                0);
+  ASSERT_TRUE(suppress_match(&w, "p", &tc,
+                             "touch-after-clear/function/get_objects/"
+                             "delete_garbage", NULL) != NULL);
+  ASSERT_TRUE(suppress_match(&w, "p", &tc,
+                             "touch-after-clear/function/callback/"
+                             "delete_garbage", NULL) == NULL);
+  suppress_free(&w);
   struct sim_violation cc = violation(SV_CALL_AFTER_CLEAR);
   ASSERT_TRUE(suppress_match(&s, "x", &cc, "", NULL) == NULL);
   ASSERT_TRUE(suppress_match(&s, "x", &cc, "", "call-after-clear:0123456789ab")

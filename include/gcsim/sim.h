@@ -76,8 +76,9 @@ struct sim_violation {
   uint8_t obj_flags;    /* its GCS_FLAG_* */
   char actor[24];       /* finalizer, callback, tp_del (a script of that
                            kind was running), weakref (the runtime called a
-                           callback), top-level (a statement), gc (the
-                           collector itself) */
+                           callback), get_objects (gc.get_objects() handed
+                           it to user code), top-level (a statement), gc
+                           (the collector itself), runtime */
   char phase[24];       /* collector phase (handle_weakrefs,
                            finalize_garbage, delete_garbage) or refcount */
 };

@@ -7,8 +7,8 @@
 **   roles KIND/OBJKIND/ACTOR/PHASE [POLICY]: REASON
 **   signature KIND:HEX12 [POLICY]: REASON
 **
-** An entry matches a violation of that kind, those roles (minimize.h), or
-** that signature, under POLICY (a policy text, compared exactly) or under
+** An entry matches a violation of that kind, those roles (minimize.h; a
+** `*` component matches any), or that signature, under POLICY (a policy text, compared exactly) or under
 ** any policy when POLICY is absent or `*`.
 **
 ** Invariants:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): executions per second of gcsim-fuzz on the seed
+# corpus, of an empty libFuzzer target built the same way (what libFuzzer
+# itself costs), and of gcsim-fuzz under ASan+UBSan. One core each.
+# usage: bench/fuzz_rate.sh [SECONDS=20] [POLICY=cpython-main]
+set -euo pipefail
+source "$(dirname "$0")/fuzzlib.sh"
+secs=${1:-20} pol=${2:-cpython-main}
+fuzz_build "$root/build-fuzz"
+fuzz_build "$root/build-fuzz-asan" asan
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+rate() { # label binary
+  rm -rf "$tmp/c"; mkdir "$tmp/c"; cp "$root"/corpus/seeds/* "$tmp/c/"
+  GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$root/bench/all-kinds.supp \
+    taskset -c 0 "$2" -max_total_time="$secs" -dict="$root/corpus/gcsim.dict" \
+    -max_len=64 -print_final_stats=1 "$tmp/c" >"$tmp/log" 2>&1 || true
+  printf '%-34s %s exec/s\n' "$1" "$(grep '^stat::average_exec_per_sec' "$tmp/log" | awk '{print $2}')"
+}
+echo "policy $pol, ${secs}s each, seed corpus (corpus/seeds), max_len 64"
+rate "gcsim-fuzz (release)" "$root/build-fuzz/gcsim-fuzz"
+rate "empty libFuzzer target (release)" "$root/build-fuzz/gcsim-fuzz-empty"
+rate "gcsim-fuzz (ASan+UBSan)" "$root/build-fuzz-asan/gcsim-fuzz"
