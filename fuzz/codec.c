@@ -305,8 +305,8 @@ static void unbind(struct dec *d, uint32_t i) {
    GCS_ON_CALL, or -1 when neither applies. */
 static int on_kind(const struct dec *d, uint32_t sym, int want_fin) {
   const struct gcs_stmt *b = &d->p->stmts[d->binder[sym] - 1];
-  int fin_ok = b->op == GCS_NEW && (b->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY));
-  int call_ok = b->op != GCS_WEAKREF_OP;
+  int fin_ok = program_hook_ok(b, GCS_ON_FINALIZE);
+  int call_ok = program_hook_ok(b, GCS_ON_CALL);
   if (want_fin) return fin_ok ? GCS_ON_FINALIZE : call_ok ? GCS_ON_CALL : -1;
   return call_ok ? GCS_ON_CALL : fin_ok ? GCS_ON_FINALIZE : -1;
 }

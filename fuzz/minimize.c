@@ -124,11 +124,7 @@ static int rebuild(const struct gcs_program *src, const uint8_t *skip_stmt,
       ok = binder[st->sym] != 0;
       if (!ok) break;
       const struct gcs_stmt *b = &src->stmts[binder[st->sym] - 1];
-      if (st->op == GCS_ON_FINALIZE)
-        ok = b->op == GCS_NEW &&
-             (b->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY)) != 0;
-      else
-        ok = b->op != GCS_WEAKREF_OP;
+      ok = program_hook_ok(b, st->op);
       break;
     }
     default: break;

@@ -277,12 +277,11 @@ static int on_stmt(struct parser *ps, struct gcs_stmt *st, char *rest) {
   if (!b) return fail(ps, "name '%s' is not bound here", toks[0]);
   int is_fin = strcmp(toks[1], "finalize") == 0;
   st->op = (uint8_t)(is_fin ? GCS_ON_FINALIZE : GCS_ON_CALL);
-  if (is_fin && !(b->op == GCS_NEW &&
-                  (b->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY))))
+  if (is_fin && !program_hook_ok(b, GCS_ON_FINALIZE))
     return fail(ps,
                 "'%s' has no finalizer: create it with the fin or legacy flag",
                 toks[0]);
-  if (!is_fin && b->op == GCS_WEAKREF_OP)
+  if (!is_fin && !program_hook_ok(b, GCS_ON_CALL))
     return fail(ps, "'%s' is a weakref, which cannot be a callback", toks[0]);
   uint32_t sc = program_add_script(ps->prog);
   if (sc == UINT32_MAX) return fail(ps, "out of memory");

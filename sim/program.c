@@ -69,6 +69,13 @@ uint32_t program_add_script(struct gcs_program *p) {
   return p->nscripts++;
 }
 
+int program_hook_ok(const struct gcs_stmt *binder, int op) {
+  if (op == GCS_ON_FINALIZE)
+    return binder->op == GCS_NEW &&
+           (binder->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY)) != 0;
+  return binder->op != GCS_WEAKREF_OP;
+}
+
 static const char *const kind_names[GCS_NKINDS] = {
     "object", "noclear", "function", "opaque", "leaf", "weakref"};
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gcsim/fileio.h"
 #include "gcsim/policy.h"
 
 char *str_printf(const char *fmt, ...) {
@@ -371,30 +372,10 @@ const char *run_jsonl(struct run *r) {
 }
 
 char *load_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n + 1 >= cap) {
-      char *q = realloc(buf, cap * 2);
-      if (!q) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = q;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0) break;
-  }
-  fclose(f);
-  if (!buf) return NULL;
-  buf[n] = '\0';
-  if (len) *len = n;
-  return buf;
+  size_t n = 0;
+  char *p = fileio_read(path, &n);
+  if (p && len) *len = n;
+  return p;
 }
 
 static int cmp_str(const void *a, const void *b) {

@@ -92,7 +92,7 @@ long run_find(const struct run *r, const char *compact, size_t from);
 /* All JSONL lines concatenated, each with its '\n' (lives until run_free). */
 const char *run_jsonl(struct run *r);
 
-/* The whole file at path (NUL-terminated; caller frees), or NULL. */
+/* fileio_read() with an optional length (NUL-terminated; caller frees). */
 char *load_file(const char *path, size_t *len);
 
 /* Paths of the scenarios of the repository: the .gcs files of corpus/scenarios

@@ -136,6 +136,11 @@ struct gcs_action *program_add_action(struct gcs_program *p);
 /* Start a script whose actions are the next ones added; returns its index. */
 uint32_t program_add_script(struct gcs_program *p);
 
+/* May an `on` statement of op (GCS_ON_FINALIZE or GCS_ON_CALL) hook the
+   object that statement `binder` (new or weakref) bound? A finalize hook
+   needs the fin or legacy flag; a weakref cannot be called. */
+int program_hook_ok(const struct gcs_stmt *binder, int op);
+
 /* Names of kinds, ops and actions as the scenario language spells them. */
 const char *program_kind_name(enum gcs_kind k);
 int program_kind_from_name(const char *s); /* -1 if unknown */
