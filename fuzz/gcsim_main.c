@@ -19,6 +19,7 @@
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
 #include "gcsim/sim.h"
+#include "cli.h"
 
 static const char usage[] =
     "usage: gcsim <command> [options]\n"
@@ -39,7 +40,16 @@ static const char usage[] =
     "        roles, fingerprint and signature\n"
     "  minimize IN [-o OUT] [--policy P] [--bytes|--scenario]\n"
     "        the smallest scenario with the same violation (kind and roles)\n"
-    "  encode IN.gcs [-o OUT]     a scenario as fuzz bytes\n"
+    "  confirm FILE [--python PY] [--policy P] [--bytes|--scenario]\n"
+    "        run FILE in a real interpreter (default python3) and in the\n"
+    "        model under that version's preset; say whether they agree and\n"
+    "        where their event streams first differ (exit 0 agree, 1 differ)\n"
+    "  differential [--python PY]... [--programs N] [-j J] [--save DIR]\n"
+    "               [SCENARIO...]\n"
+    "        the agreement table: N generated programs (default 1000, fixed\n"
+    "        seeds) and the scenarios, model against every interpreter\n"
+    "        (default: every pyenv 3.x)\n"
+  "  encode IN.gcs [-o OUT]     a scenario as fuzz bytes\n"
     "  decode IN [-o OUT.gcs]     fuzz bytes as a scenario\n"
     "  policies\n"
     "        list the policy presets with every knob\n"
@@ -63,7 +73,7 @@ static const char usage[] =
     "exit status: 0 clean, 1 violation, 2 bad usage or input, 3 internal "
     "error\n";
 
-static int bad_usage(const char *fmt, const char *arg) {
+int bad_usage(const char *fmt, const char *arg) {
   fprintf(stderr, "gcsim: ");
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\n(gcsim help shows the usage)\n");
@@ -118,14 +128,6 @@ static int parse_opts(const char *cmd, const char *accept, int argc,
 
 /* ---- inputs: a scenario or fuzz bytes ---- */
 
-struct input {
-  int is_bytes;
-  char *data;
-  size_t len;
-  struct gcs_program prog;
-  struct codec_info info;
-};
-
 static int looks_like_text(const char *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
@@ -147,7 +149,7 @@ static int ends_with(const char *s, const char *suffix) {
 ** input whose last statement is cut off is an error (run), not a note.
 ** Returns 0, or 2 after a message.
 */
-static int load_input(const char *file, int force, int strict,
+int load_input(const char *file, int force, int strict,
                       struct input *in) {
   memset(in, 0, sizeof *in);
   in->data = fileio_read(file, &in->len);
@@ -182,7 +184,7 @@ static int load_input(const char *file, int force, int strict,
   return 0;
 }
 
-static void free_input(struct input *in) {
+void free_input(struct input *in) {
   program_free(&in->prog);
   free(in->data);
 }
@@ -548,5 +550,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "minimize")) return cmd_minimize(argc - 2, argv + 2);
   if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
   if (!strcmp(cmd, "decode")) return cmd_decode(argc - 2, argv + 2);
+  if (!strcmp(cmd, "confirm")) return cmd_confirm(argc - 2, argv + 2);
+  if (!strcmp(cmd, "differential"))
+    return cmd_differential(argc - 2, argv + 2);
   return bad_usage("unknown command '%s'", cmd);
 }

@@ -72,6 +72,7 @@ void emit_obj(struct sim *s, enum gcs_ev ev, oid a) {
   struct gcs_event e = {0};
   e.ev = (uint8_t)ev;
   e.a = heap_label(s, a);
+  if (a >= SIM_FIRST_OBJ && a < s->n) e.a_kind = (uint8_t)(s->o[a].kind + 1);
   sim_emit(s, &e);
 }
 

@@ -42,6 +42,9 @@ struct gcs_event {
   uint8_t ev;         /* enum gcs_ev */
   int gen;
   const char *a, *b;  /* object labels */
+  uint8_t a_kind;     /* enum gcs_kind of a, plus 1; 0 when not set. Not
+                         part of the JSONL line (labels are): for
+                         consumers that filter by kind (confirm.c) */
   int64_t x, y;
   const char *text;   /* op text, action text, reason, violation detail */
   const char *text2;  /* violation kind */

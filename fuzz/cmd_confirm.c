@@ -1,0 +1,389 @@
+/*
+** cmd_confirm.c — `gcsim confirm` and `gcsim differential`: the model
+** against real interpreters (confirm.h).
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "cli.h"
+#include "gcsim/codec.h"
+#include "gcsim/confirm.h"
+#include "gcsim/fileio.h"
+#include "gcsim/policy.h"
+#include "gcsim/scenario.h"
+
+/* Print the lines of side that the two streams share, then the first
+   difference. */
+static void print_comparison(const struct confirm_side *m,
+                             const struct confirm_side *r,
+                             const struct confirm_diff *d) {
+  const char *p = m->lines.p ? m->lines.p : "";
+  for (size_t i = 0; i < d->index && *p; i++) {
+    const char *nl = strchr(p, '\n');
+    int n = nl ? (int)(nl - p) : (int)strlen(p);
+    printf("    %.*s\n", n, p);
+    p = nl ? nl + 1 : p + n;
+  }
+  if (d->model[0] || d->real[0]) {
+    printf("  first difference, event %zu:\n", d->index + 1);
+    printf("    model:  %s\n    python: %s\n", d->model, d->real);
+  } else if (!strncmp(r->verdict, "crash", 5)) {
+    printf("  then python crashed, where the model reports %s\n",
+           m->verdict);
+  }
+}
+
+int cmd_confirm(int argc, char **argv) {
+  const char *file = NULL, *python = "python3", *policy = NULL;
+  int force = 0, digest = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--digest")) {
+      digest = 1;
+    } else if (!strcmp(a, "--python") || !strcmp(a, "--policy")) {
+      if (i + 1 >= argc) return bad_usage("%s needs a value", a);
+      *(a[2] == 'p' && a[3] == 'y' ? &python : &policy) = argv[++i];
+    } else if (!strcmp(a, "--bytes")) {
+      force = 2;
+    } else if (!strcmp(a, "--scenario")) {
+      force = 1;
+    } else if (a[0] == '-' && a[1]) {
+      return bad_usage("unknown option '%s' for confirm", a);
+    } else if (!file) {
+      file = a;
+    } else {
+      return bad_usage("more than one input file ('%s')", a);
+    }
+  }
+  if (!file) return bad_usage("%s: missing input file", "confirm");
+  struct input in;
+  int rc = load_input(file, force, 1, &in);
+  if (rc) {
+    free_input(&in);
+    return rc;
+  }
+  if (digest) { /* what the probe reads, for debugging the probe */
+    struct gcs_buf b;
+    buf_init(&b);
+    confirm_digest(&in.prog, &b);
+    fputs(b.p ? b.p : "", stdout);
+    buf_free(&b);
+    free_input(&in);
+    return 0;
+  }
+  char err[1200];
+  struct confirm_python py;
+  if (confirm_python_open(python, &py, err, sizeof err)) {
+    fprintf(stderr, "gcsim confirm: %s\n", err);
+    free_input(&in);
+    return 2;
+  }
+  const char *spec = policy ? policy : py.preset;
+  struct policy pol;
+  if (policy_parse(spec, &pol, err, sizeof err)) {
+    fprintf(stderr, "gcsim: --policy: %s\n", err);
+    free_input(&in);
+    return 2;
+  }
+  struct confirm_side m, r;
+  int st = confirm_model(&in.prog, &pol, &m);
+  if (st < 0 || confirm_real(&py, &in.prog, &r, err, sizeof err)) {
+    fprintf(stderr, "gcsim confirm: %s\n", st < 0 ? "out of memory" : err);
+    confirm_side_free(&m);
+    free_input(&in);
+    return st < 0 ? 3 : 2;
+  }
+  struct confirm_diff d;
+  confirm_compare(&m, &r, &d);
+  printf("scenario: %s (%u statements)\n", file, (unsigned)in.prog.nstmts);
+  printf("python:   %s (Python %s)\n", py.path, py.version);
+  printf("model:    %s%s\n", spec,
+         policy ? "" : " (the preset for that version; a policy line in the "
+                       "scenario is not used)");
+  printf("verdict:  model %s; python %s\n", m.verdict, r.verdict);
+  printf("events:   %zu from the model, %zu from python%s\n", m.nlines,
+         r.nlines, d.model[0] || d.real[0]
+                       ? "; shared before the first difference:"
+                       : ", identical:");
+  print_comparison(&m, &r, &d);
+  printf("result:   %s\n", d.agree ? "AGREE: the interpreter showed what "
+                                     "the model predicts"
+                                   : "DIFFER");
+  confirm_side_free(&m);
+  confirm_side_free(&r);
+  free_input(&in);
+  return d.agree ? 0 : 1;
+}
+
+/* ---- the differential table ---- */
+
+/* Generated program i: 16..128 bytes, a pure function of i. */
+static size_t gen_bytes(uint32_t i, uint8_t *buf) {
+  uint64_t h = XXH64(&i, sizeof i, 0x6763736dULL);
+  size_t len = 16 + (size_t)(h % 113);
+  for (size_t j = 0; j < len; j += 8) {
+    uint64_t x = XXH64(&j, sizeof j, h);
+    memcpy(buf + j, &x, len - j < 8 ? len - j : 8);
+  }
+  return len;
+}
+
+/* Every pyenv interpreter 3.x ($PYENV_ROOT or ~/.pyenv), sorted. */
+static int find_pythons(char ***out) {
+  const char *root = getenv("PYENV_ROOT");
+  char dir[900];
+  if (root && *root) snprintf(dir, sizeof dir, "%s/versions", root);
+  else snprintf(dir, sizeof dir, "%s/.pyenv/versions",
+                getenv("HOME") ? getenv("HOME") : "/root");
+  int n = 0;
+  char **list = NULL;
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    int maj, min;
+    if (sscanf(e->d_name, "%d.%d", &maj, &min) != 2 || maj != 3 || min < 6)
+      continue;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s/bin/python3", dir, e->d_name);
+    if (access(path, X_OK)) continue;
+    char **q = realloc(list, (size_t)(n + 1) * sizeof *q);
+    if (!q) break;
+    list = q;
+    list[n++] = strdup(path);
+  }
+  closedir(d);
+  /* by version: the minor number, then the patch level */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0; j--) {
+      int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+      const char *x = strstr(list[j - 1], "/versions/") + 10;
+      const char *y = strstr(list[j], "/versions/") + 10;
+      sscanf(x, "3.%d.%d", &a1, &a2);
+      sscanf(y, "3.%d.%d", &b1, &b2);
+      if (a1 < b1 || (a1 == b1 && a2 <= b2)) break;
+      char *t = list[j - 1];
+      list[j - 1] = list[j];
+      list[j] = t;
+    }
+  *out = list;
+  return n;
+}
+
+struct job {
+  int nfiles;
+  char **files;   /* scenarios, run first */
+  int programs;   /* then generated programs 0..programs-1 */
+  const char *save;
+};
+
+/* Load program k of the job (a scenario, then generated ones). */
+static int job_program(const struct job *jb, int k, struct gcs_program *p,
+                       char *name, size_t len) {
+  if (k < jb->nfiles) {
+    struct input in;
+    int rc = load_input(jb->files[k], 1, 1, &in);
+    if (rc == 0) {
+      *p = in.prog;
+      memset(&in.prog, 0, sizeof in.prog);
+    }
+    free_input(&in);
+    snprintf(name, len, "%s", jb->files[k]);
+    return rc;
+  }
+  uint8_t buf[136];
+  uint32_t i = (uint32_t)(k - jb->nfiles);
+  size_t n = gen_bytes(i, buf);
+  struct codec_info info;
+  snprintf(name, len, "generated #%u", (unsigned)i);
+  program_init(p);
+  return codec_decode(buf, n, p, &info) ? 3 : 0;
+}
+
+/* One worker: programs k with k % nw == w; one result line per program:
+   "K STATUS\tMODEL\tPYTHON" (STATUS: a agree, d differ, s skipped). */
+static void worker(const struct job *jb, const struct confirm_python *py,
+                   const struct policy *pol, int w, int nw, FILE *out) {
+  int total = jb->nfiles + jb->programs;
+  for (int k = w; k < total; k += nw) {
+    struct gcs_program p;
+    char name[600], err[1200];
+    if (job_program(jb, k, &p, name, sizeof name)) {
+      fprintf(out, "%d s\t%s\tunreadable\n", k, name);
+      continue;
+    }
+    struct confirm_side m, r;
+    int st = confirm_model(&p, pol, &m);
+    if (st < 0 || st == SIM_BADINPUT || st == SIM_INTERNAL) {
+      fprintf(out, "%d s\t%s\tmodel: %s\n", k, name, m.verdict);
+      confirm_side_free(&m);
+      program_free(&p);
+      continue;
+    }
+    if (confirm_real(py, &p, &r, err, sizeof err)) {
+      fprintf(out, "%d d\t%s\tpython failed: %s\n", k, name, err);
+      confirm_side_free(&m);
+      program_free(&p);
+      continue;
+    }
+    struct confirm_diff d;
+    confirm_compare(&m, &r, &d);
+    if (!strcmp(r.verdict, "budget")) {
+      fprintf(out, "%d s\t%s\tbudget\n", k, name);
+    } else if (d.agree) {
+      fprintf(out, "%d a\t%s\t%s\n", k, name, m.verdict);
+    } else {
+      fprintf(out, "%d d\t%s\tevent %zu: model '%s', python '%s' (model %s; "
+                   "python %s)\n",
+              k, name, d.index + 1, d.model, d.real, m.verdict, r.verdict);
+      if (jb->save) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s-%d.gcs", jb->save, py->version, k);
+        struct gcs_buf b;
+        buf_init(&b);
+        buf_printf(&b, "# %s: model (%s) and Python %s differ at event "
+                       "%zu\n#   model:  %s\n#   python: %s\n",
+                   name, pol->name, py->version, d.index + 1, d.model,
+                   d.real);
+        scenario_print(&p, &b);
+        if (!b.oom) fileio_write(path, b.p, b.len);
+        buf_free(&b);
+      }
+    }
+    fflush(out);
+    confirm_side_free(&m);
+    confirm_side_free(&r);
+    program_free(&p);
+  }
+}
+
+int cmd_differential(int argc, char **argv) {
+  struct job jb = {0, NULL, 1000, NULL};
+  char **pythons = NULL;
+  int npy = 0, nj = 2, verbose = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--python") || !strcmp(a, "--programs") ||
+        !strcmp(a, "-j") || !strcmp(a, "--save")) {
+      if (i + 1 >= argc) return bad_usage("%s needs a value", a);
+      const char *v = argv[++i];
+      if (!strcmp(a, "--python")) {
+        char **q = realloc(pythons, (size_t)(npy + 1) * sizeof *q);
+        if (!q) return 3;
+        pythons = q;
+        pythons[npy++] = strdup(v);
+      } else if (!strcmp(a, "--save")) {
+        jb.save = v;
+      } else {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < (a[1] == 'j' ? 1 : 0) || n > 10000000)
+          return bad_usage("bad number '%s'", v);
+        if (a[1] == 'j') nj = (int)n;
+        else jb.programs = (int)n;
+      }
+    } else if (!strcmp(a, "-v")) {
+      verbose = 1;
+    } else if (a[0] == '-' && a[1]) {
+      return bad_usage("unknown option '%s' for differential", a);
+    } else {
+      char **q = realloc(jb.files, (size_t)(jb.nfiles + 1) * sizeof *q);
+      if (!q) return 3;
+      jb.files = q;
+      jb.files[jb.nfiles++] = (char *)a;
+    }
+  }
+  /* every scenario must load before anything runs */
+  for (int k = 0; k < jb.nfiles; k++) {
+    struct input in;
+    int rc = load_input(jb.files[k], 1, 1, &in);
+    free_input(&in);
+    if (rc) return rc;
+  }
+  if (jb.save && mkdir(jb.save, 0755) && access(jb.save, W_OK)) {
+    fprintf(stderr, "%s:0: cannot create the directory\n", jb.save);
+    return 2;
+  }
+  if (!npy) npy = find_pythons(&pythons);
+  if (!npy) {
+    fprintf(stderr, "gcsim differential: no interpreter (no pyenv 3.x "
+                    "found; name one with --python)\n");
+    return 2;
+  }
+  int total = jb.nfiles + jb.programs, all_agree = 1;
+  printf("%-8s %-13s %9s %9s %8s %7s %8s\n", "python", "model", "scenarios",
+         "generated", "skipped", "agree", "percent");
+  fflush(stdout);
+  struct gcs_buf report;
+  buf_init(&report);
+  for (int v = 0; v < npy; v++) {
+    char err[1200];
+    struct confirm_python py;
+    if (confirm_python_open(pythons[v], &py, err, sizeof err)) {
+      printf("%-8s %s\n", "?", err);
+      all_agree = 0;
+      continue;
+    }
+    struct policy pol;
+    if (policy_parse(py.preset, &pol, err, sizeof err)) return 3;
+    FILE *outs[64];
+    pid_t pids[64];
+    int nw = nj < 64 ? nj : 64;
+    for (int w = 0; w < nw; w++) {
+      outs[w] = tmpfile();
+      if (!outs[w]) return 3;
+      fflush(stdout);
+      pids[w] = fork();
+      if (pids[w] == 0) {
+        worker(&jb, &py, &pol, w, nw, outs[w]);
+        fflush(outs[w]);
+        _exit(0);
+      }
+    }
+    for (int w = 0; w < nw; w++) waitpid(pids[w], NULL, 0);
+    int agree = 0, skipped = 0, agree_s = 0, agree_g = 0;
+    for (int w = 0; w < nw; w++) {
+      rewind(outs[w]);
+      char line[2048];
+      while (fgets(line, sizeof line, outs[w])) {
+        int k;
+        char status;
+        if (sscanf(line, "%d %c", &k, &status) != 2) continue;
+        if (status == 's') skipped++;
+        if (status == 'a') {
+          agree++;
+          if (k < jb.nfiles) agree_s++;
+          else agree_g++;
+        }
+        if (status == 'd' || (verbose && status == 's'))
+          buf_printf(&report, "  %s %s", py.version, strchr(line, '\t') + 1);
+      }
+      fclose(outs[w]);
+    }
+    int compared = total - skipped;
+    if (agree != compared) all_agree = 0;
+    char sc[32], ge[32];
+    snprintf(sc, sizeof sc, "%d/%d", agree_s, jb.nfiles);
+    snprintf(ge, sizeof ge, "%d/%d", agree_g, jb.programs);
+    printf("%-8s %-13s %9s %9s %8d %7d %7.1f%%\n", py.version, py.preset, sc,
+           ge, skipped, agree,
+           compared ? 100.0 * agree / compared : 100.0);
+    fflush(stdout);
+  }
+  if (report.len) printf("\ndisagreements:\n%s", report.p);
+  printf("\n(agree: the same event lines and verdict; skipped: the action "
+         "budget ran out)\n");
+  buf_free(&report);
+  for (int v = 0; v < npy; v++) free(pythons[v]);
+  free(pythons);
+  free(jb.files);
+  return all_agree ? 0 : 1;
+}

@@ -1,0 +1,88 @@
+/*
+** confirm.h — run a program in a real CPython and compare with the model.
+**
+** The real side is the extension module _gcsimprobe (fuzz/probe/
+** gcsim_probe.c, embedded in gcsim), built on the fly with the headers of
+** the interpreter under test and cached. The program travels to it as a
+** digest (confirm_digest); the probe records events in the vocabulary
+** below, and the model's trace is projected onto the same vocabulary.
+**
+** Invariants:
+**   - The compared vocabulary is what real CPython can show: one line per
+**     event, "STEP EVENT ARGS", with EVENT one of gc_start, gc_end,
+**     collect, finalize, tp_del, tp_clear, dealloc, callback, garbage,
+**     violation. Events of weakref objects other than callbacks and
+**     garbage (their tp_clear and dealloc) are invisible to the probe and
+**     left out of the model's side too. A run stops at its first violation
+**     on both sides.
+**   - The model side is a pure function of (program, policy). The real side
+**     depends only on the interpreter and the program: each program runs in
+**     a fresh interpreter process.
+**   - No function here exits or aborts: failures return -1 with a message.
+*/
+#ifndef GCSIM_CONFIRM_H
+#define GCSIM_CONFIRM_H
+
+#include <stddef.h>
+
+#include "gcsim/policy.h"
+#include "gcsim/program.h"
+#include "gcsim/scenario.h"
+#include "gcsim/sim.h"
+
+/* Script actions either side runs before it gives up (verdict "budget"). */
+#define CONFIRM_MAX_ACTIONS 20000
+
+struct confirm_python {
+  char path[1024];       /* the interpreter as given */
+  char version[32];      /* "3.8.18" */
+  int major, minor;
+  char preset[32];       /* the model's preset for this version */
+  char module_dir[1100]; /* where _gcsimprobe is built */
+};
+
+/*
+** Query the interpreter and build (or reuse) the probe for it, in
+** $GCSIM_CACHE, else $XDG_CACHE_HOME/gcsim, else ~/.cache/gcsim. The C
+** compiler is $CC, else cc. Returns 0, or -1 with a message in err.
+*/
+int confirm_python_open(const char *python, struct confirm_python *py,
+                        char *err, size_t errlen);
+
+/* The model preset that stands for CPython major.minor, or NULL. */
+const char *confirm_preset_for(int major, int minor);
+
+/* The digest of prog that the probe reads. */
+void confirm_digest(const struct gcs_program *prog, struct gcs_buf *out);
+
+/* A side's outcome: its event lines and its verdict. */
+struct confirm_side {
+  struct gcs_buf lines;  /* "STEP EVENT ARGS\n" lines */
+  size_t nlines;
+  char verdict[96];      /* "clean", "violation KIND OBJ", "budget" */
+};
+void confirm_side_free(struct confirm_side *c);
+
+/*
+** The model's side under pol. Returns the sim status (SIM_BADINPUT when a
+** budget ran out, SIM_INTERNAL on a model bug), or -1 when out of memory.
+*/
+int confirm_model(const struct gcs_program *prog, const struct policy *pol,
+                  struct confirm_side *out);
+
+/* The interpreter's side. Returns 0, or -1 with a message in err. */
+int confirm_real(const struct confirm_python *py,
+                 const struct gcs_program *prog, struct confirm_side *out,
+                 char *err, size_t errlen);
+
+/* Where two sides' event streams first differ. */
+struct confirm_diff {
+  int agree;             /* same lines and same verdict */
+  size_t index;          /* 0-based line of the first difference */
+  char model[160], real[160]; /* those lines ("(end)" past the end) */
+};
+void confirm_compare(const struct confirm_side *model,
+                     const struct confirm_side *real,
+                     struct confirm_diff *d);
+
+#endif
