@@ -239,7 +239,13 @@ static void worker(const struct job *jb, const struct confirm_python *py,
     if (!strcmp(r.verdict, "budget")) {
       fprintf(out, "%d s\t%s\tbudget\n", k, name);
     } else if (d.agree) {
-      fprintf(out, "%d a\t%s\t%s\n", k, name, m.verdict);
+      const char *ev = m.lines.p ? m.lines.p : "";
+      fprintf(out, "%d a%s%s%s%s\t%s\t%s\n", k,
+              strstr(ev, " gc_start ") ? "c" : "",
+              strstr(ev, " callback ") ? "b" : "",
+              strstr(ev, " finalize ") || strstr(ev, " tp_del ") ? "f" : "",
+              !strncmp(m.verdict, "violation", 9) ? "v" : "", name,
+              m.verdict);
     } else {
       fprintf(out, "%d d\t%s\tevent %zu: model '%s', python '%s' (model %s; "
                    "python %s)\n",
@@ -319,8 +325,9 @@ int cmd_differential(int argc, char **argv) {
     return 2;
   }
   int total = jb.nfiles + jb.programs, all_agree = 1;
-  printf("%-8s %-13s %9s %9s %8s %7s %8s\n", "python", "model", "scenarios",
-         "generated", "skipped", "agree", "percent");
+  printf("%-8s %-13s %9s %9s %8s %7s %8s %5s %5s %5s %5s\n", "python",
+         "model", "scenarios", "generated", "skipped", "agree", "percent",
+         "gc", "cb", "fin", "viol");
   fflush(stdout);
   struct gcs_buf report;
   buf_init(&report);
@@ -350,6 +357,7 @@ int cmd_differential(int argc, char **argv) {
     }
     for (int w = 0; w < nw; w++) waitpid(pids[w], NULL, 0);
     int agree = 0, skipped = 0, agree_s = 0, agree_g = 0;
+    int with[4] = {0, 0, 0, 0}; /* collection, callback, finalizer, viol. */
     for (int w = 0; w < nw; w++) {
       rewind(outs[w]);
       char line[2048];
@@ -359,6 +367,9 @@ int cmd_differential(int argc, char **argv) {
         if (sscanf(line, "%d %c", &k, &status) != 2) continue;
         if (status == 's') skipped++;
         if (status == 'a') {
+          const char *fl = strchr(line, ' ') + 2;
+          for (int f = 0; f < 4; f++)
+            with[f] += (int)(memchr(fl, "cbfv"[f], (size_t)strcspn(fl, "\t")) != NULL);
           agree++;
           if (k < jb.nfiles) agree_s++;
           else agree_g++;
@@ -373,14 +384,16 @@ int cmd_differential(int argc, char **argv) {
     char sc[32], ge[32];
     snprintf(sc, sizeof sc, "%d/%d", agree_s, jb.nfiles);
     snprintf(ge, sizeof ge, "%d/%d", agree_g, jb.programs);
-    printf("%-8s %-13s %9s %9s %8d %7d %7.1f%%\n", py.version, py.preset, sc,
-           ge, skipped, agree,
-           compared ? 100.0 * agree / compared : 100.0);
+    printf("%-8s %-13s %9s %9s %8d %7d %7.1f%% %5d %5d %5d %5d\n",
+           py.version, py.preset, sc, ge, skipped, agree,
+           compared ? 100.0 * agree / compared : 100.0, with[0], with[1],
+           with[2], with[3]);
     fflush(stdout);
   }
   if (report.len) printf("\ndisagreements:\n%s", report.p);
   printf("\n(agree: the same event lines and verdict; skipped: the action "
-         "budget ran out)\n");
+         "budget ran out; gc, cb, fin, viol: how many agreeing programs have a "
+         "collection, a weakref callback, a finalizer, a violation)\n");
   buf_free(&report);
   for (int v = 0; v < npy; v++) free(pythons[v]);
   free(pythons);

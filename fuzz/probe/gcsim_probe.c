@@ -720,20 +720,30 @@ static void dealloc_body(PObj *o) {
     PyObject_Del(self);
 }
 
+#if PY_VERSION_HEX >= 0x03080000
+/* 3.8+: one trashcan level per object (a subclass's base dealloc no longer
+   takes one: Py_TRASHCAN_BEGIN's tp_dealloc condition, bpo-35983). */
 static void p_dealloc_trash(PyObject *self) {
   PyObject_GC_UnTrack(self);
-#if PY_VERSION_HEX >= 0x03080000
   Py_TRASHCAN_BEGIN(self, p_dealloc_trash)
-#else
-  Py_TRASHCAN_SAFE_BEGIN(self)
-#endif
   dealloc_body((PObj *)self);
-#if PY_VERSION_HEX >= 0x03080000
   Py_TRASHCAN_END
-#else
-  Py_TRASHCAN_SAFE_END(self)
-#endif
 }
+#else
+/* 3.6, 3.7: two levels per object, as an instance's subtype_dealloc and its
+   base's dealloc each take one (policy.c: trashcan_limit 25). */
+static void p_dealloc_base(PyObject *self) {
+  Py_TRASHCAN_SAFE_BEGIN(self)
+  dealloc_body((PObj *)self);
+  Py_TRASHCAN_SAFE_END(self)
+}
+static void p_dealloc_trash(PyObject *self) {
+  PyObject_GC_UnTrack(self);
+  Py_TRASHCAN_SAFE_BEGIN(self)
+  p_dealloc_base(self);
+  Py_TRASHCAN_SAFE_END(self)
+}
+#endif
 
 static void p_dealloc_plain(PyObject *self) {
   if (is_gc_kind(((PObj *)self)->kind)) PyObject_GC_UnTrack(self);
