@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The agreement table of issue 4 (a benchmark: it prints figures and never
-# fails on them): PROGRAMS generated programs (fixed seeds 0..PROGRAMS-1)
-# plus every scenario of tests/golden and corpus/scenarios, through the
-# model and through every pyenv interpreter 3.6-3.13.
+# fails on them): PROGRAMS generated programs (fixed seeds 0..PROGRAMS-1),
+# PROGRAMS mutants of corpus/seeds (fixed edits) and every scenario of
+# tests/golden and corpus/scenarios, through the model and through every
+# pyenv interpreter 3.6-3.13.
 # usage: bench/differential.sh [PROGRAMS=1000] [JOBS=2]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +12,7 @@ b=$root/build
 cmake -S "$root" -B "$b" >/dev/null && cmake --build "$b" -j2 --target gcsim >/dev/null
 save=$(mktemp -d)
 start=$(date +%s)
-"$b/gcsim" differential --programs "$n" -j "$j" --save "$save" \
+"$b/gcsim" differential --programs "$n" --mutants "$n" --seeds "$root/corpus/seeds" \
+  -j "$j" --save "$save" \
   "$root"/tests/golden/*.gcs "$root"/corpus/scenarios/*.gcs || true
 echo "($(($(date +%s) - start)) s; programs that differ are saved in $save)"

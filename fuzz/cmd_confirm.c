@@ -94,20 +94,19 @@ int cmd_confirm(int argc, char **argv) {
     return 2;
   }
   struct confirm_side m, r;
-  int st = confirm_model(&in.prog, &pol, &m);
-  if (st < 0 || confirm_real(&py, &in.prog, &r, err, sizeof err)) {
-    fprintf(stderr, "gcsim confirm: %s\n", st < 0 ? "out of memory" : err);
-    confirm_side_free(&m);
+  if (confirm_run(&py, &in.prog, &pol, &m, &r, err, sizeof err) < 0) {
+    fprintf(stderr, "gcsim confirm: %s\n", err);
     free_input(&in);
-    return st < 0 ? 3 : 2;
+    return 2;
   }
   struct confirm_diff d;
   confirm_compare(&m, &r, &d);
   printf("scenario: %s (%u statements)\n", file, (unsigned)in.prog.nstmts);
   printf("python:   %s (Python %s)\n", py.path, py.version);
-  printf("model:    %s%s\n", spec,
+  printf("model:    %s,oldgen_base=%ld%s\n", spec, r.oldgen,
          policy ? "" : " (the preset for that version; a policy line in the "
-                       "scenario is not used)");
+                       "scenario is not used; oldgen_base: the interpreter's "
+                       "own objects in generation 2)");
   printf("verdict:  model %s; python %s\n", m.verdict, r.verdict);
   printf("events:   %zu from the model, %zu from python%s\n", m.nlines,
          r.nlines, d.model[0] || d.real[0]
@@ -182,8 +181,42 @@ struct job {
   int nfiles;
   char **files;   /* scenarios, run first */
   int programs;   /* then generated programs 0..programs-1 */
+  int mutants;    /* then mutants 0..mutants-1 of the seed inputs */
+  int nseeds;
+  char **seeds;   /* the seed inputs' bytes and lengths */
+  size_t *seedlen;
   const char *save;
 };
+
+/* Mutant i: seed i % nseeds with 1 to 4 bytes overwritten, inserted or
+   deleted, a pure function of i. Returns the length (at most 255). */
+static size_t mutant_bytes(const struct job *jb, uint32_t i, uint8_t *buf) {
+  const char *seed = jb->seeds[i % (uint32_t)jb->nseeds];
+  size_t len = jb->seedlen[i % (uint32_t)jb->nseeds];
+  if (len > 240) len = 240;
+  memcpy(buf, seed, len);
+  uint64_t h = XXH64(&i, sizeof i, 0x6d757461ULL);
+  int edits = 1 + (int)(h % 4);
+  for (int e = 0; e < edits; e++) {
+    h = XXH64(&h, sizeof h, (uint64_t)e);
+    size_t at = len ? (size_t)(h >> 8) % len : 0;
+    uint8_t v = (uint8_t)(h >> 40);
+    switch (h % 3) {
+    case 0: if (len) buf[at] = v; break;
+    case 1:
+      memmove(buf + at + 1, buf + at, len - at);
+      buf[at] = v;
+      len++;
+      break;
+    default:
+      if (len > 4) {
+        memmove(buf + at, buf + at + 1, len - at - 1);
+        len--;
+      }
+    }
+  }
+  return len;
+}
 
 /* Load program k of the job (a scenario, then generated ones). */
 static int job_program(const struct job *jb, int k, struct gcs_program *p,
@@ -199,11 +232,18 @@ static int job_program(const struct job *jb, int k, struct gcs_program *p,
     snprintf(name, len, "%s", jb->files[k]);
     return rc;
   }
-  uint8_t buf[136];
+  uint8_t buf[256];
   uint32_t i = (uint32_t)(k - jb->nfiles);
-  size_t n = gen_bytes(i, buf);
+  size_t n;
+  if ((int)i < jb->programs) {
+    n = gen_bytes(i, buf);
+    snprintf(name, len, "generated #%u", (unsigned)i);
+  } else {
+    i -= (uint32_t)jb->programs;
+    n = mutant_bytes(jb, i, buf);
+    snprintf(name, len, "mutant #%u", (unsigned)i);
+  }
   struct codec_info info;
-  snprintf(name, len, "generated #%u", (unsigned)i);
   program_init(p);
   return codec_decode(buf, n, p, &info) ? 3 : 0;
 }
@@ -212,7 +252,7 @@ static int job_program(const struct job *jb, int k, struct gcs_program *p,
    "K STATUS\tMODEL\tPYTHON" (STATUS: a agree, d differ, s skipped). */
 static void worker(const struct job *jb, const struct confirm_python *py,
                    const struct policy *pol, int w, int nw, FILE *out) {
-  int total = jb->nfiles + jb->programs;
+  int total = jb->nfiles + jb->programs + jb->mutants;
   for (int k = w; k < total; k += nw) {
     struct gcs_program p;
     char name[600], err[1200];
@@ -221,16 +261,16 @@ static void worker(const struct job *jb, const struct confirm_python *py,
       continue;
     }
     struct confirm_side m, r;
-    int st = confirm_model(&p, pol, &m);
-    if (st < 0 || st == SIM_BADINPUT || st == SIM_INTERNAL) {
-      fprintf(out, "%d s\t%s\tmodel: %s\n", k, name, m.verdict);
-      confirm_side_free(&m);
+    int st = confirm_run(py, &p, pol, &m, &r, err, sizeof err);
+    if (st < 0) {
+      fprintf(out, "%d d\t%s\tpython failed: %s\n", k, name, err);
       program_free(&p);
       continue;
     }
-    if (confirm_real(py, &p, &r, err, sizeof err)) {
-      fprintf(out, "%d d\t%s\tpython failed: %s\n", k, name, err);
+    if (st == SIM_BADINPUT || st == SIM_INTERNAL) {
+      fprintf(out, "%d s\t%s\tmodel: %s\n", k, name, m.verdict);
       confirm_side_free(&m);
+      confirm_side_free(&r);
       program_free(&p);
       continue;
     }
@@ -272,13 +312,15 @@ static void worker(const struct job *jb, const struct confirm_python *py,
 }
 
 int cmd_differential(int argc, char **argv) {
-  struct job jb = {0, NULL, 1000, NULL};
+  struct job jb = {0, NULL, 1000, 0, 0, NULL, NULL, NULL};
+  const char *seeddir = NULL;
   char **pythons = NULL;
   int npy = 0, nj = 2, verbose = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--python") || !strcmp(a, "--programs") ||
-        !strcmp(a, "-j") || !strcmp(a, "--save")) {
+        !strcmp(a, "-j") || !strcmp(a, "--save") ||
+        !strcmp(a, "--mutants") || !strcmp(a, "--seeds")) {
       if (i + 1 >= argc) return bad_usage("%s needs a value", a);
       const char *v = argv[++i];
       if (!strcmp(a, "--python")) {
@@ -288,12 +330,15 @@ int cmd_differential(int argc, char **argv) {
         pythons[npy++] = strdup(v);
       } else if (!strcmp(a, "--save")) {
         jb.save = v;
+      } else if (!strcmp(a, "--seeds")) {
+        seeddir = v;
       } else {
         char *end;
         long n = strtol(v, &end, 10);
         if (*end || n < (a[1] == 'j' ? 1 : 0) || n > 10000000)
           return bad_usage("bad number '%s'", v);
         if (a[1] == 'j') nj = (int)n;
+        else if (a[2] == 'm') jb.mutants = (int)n;
         else jb.programs = (int)n;
       }
     } else if (!strcmp(a, "-v")) {
@@ -314,6 +359,50 @@ int cmd_differential(int argc, char **argv) {
     free_input(&in);
     if (rc) return rc;
   }
+  if (jb.mutants && !seeddir)
+    return bad_usage("%s needs --seeds DIR (fuzz inputs to mutate)",
+                     "--mutants");
+  if (seeddir) {
+    DIR *d = opendir(seeddir);
+    if (!d) {
+      fprintf(stderr, "%s:0: cannot open the directory\n", seeddir);
+      return 2;
+    }
+    struct dirent *e;
+    char **names = NULL;
+    int nn = 0;
+    while ((e = readdir(d))) {
+      if (e->d_name[0] == '.') continue;
+      char **q = realloc(names, (size_t)(nn + 1) * sizeof *q);
+      if (!q) return 3;
+      names = q;
+      names[nn++] = strdup(e->d_name);
+    }
+    closedir(d);
+    /* sorted: the mutants are the same whatever order readdir gives */
+    for (int i = 1; i < nn; i++)
+      for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+        char *t = names[j - 1];
+        names[j - 1] = names[j];
+        names[j] = t;
+      }
+    jb.seeds = calloc((size_t)nn + 1, sizeof *jb.seeds);
+    jb.seedlen = calloc((size_t)nn + 1, sizeof *jb.seedlen);
+    if (!jb.seeds || !jb.seedlen) return 3;
+    for (int i = 0; i < nn; i++) {
+      char path[1200];
+      snprintf(path, sizeof path, "%s/%s", seeddir, names[i]);
+      jb.seeds[jb.nseeds] = fileio_read(path, &jb.seedlen[jb.nseeds]);
+      if (!jb.seeds[jb.nseeds]) return 2;
+      jb.nseeds++;
+      free(names[i]);
+    }
+    free(names);
+    if (!jb.nseeds) {
+      fprintf(stderr, "%s:0: no seed inputs in the directory\n", seeddir);
+      return 2;
+    }
+  }
   if (jb.save && mkdir(jb.save, 0755) && access(jb.save, W_OK)) {
     fprintf(stderr, "%s:0: cannot create the directory\n", jb.save);
     return 2;
@@ -324,10 +413,10 @@ int cmd_differential(int argc, char **argv) {
                     "found; name one with --python)\n");
     return 2;
   }
-  int total = jb.nfiles + jb.programs, all_agree = 1;
-  printf("%-8s %-13s %9s %9s %8s %7s %8s %5s %5s %5s %5s\n", "python",
-         "model", "scenarios", "generated", "skipped", "agree", "percent",
-         "gc", "cb", "fin", "viol");
+  int total = jb.nfiles + jb.programs + jb.mutants, all_agree = 1;
+  printf("%-8s %-13s %9s %9s %9s %7s %7s %8s %5s %5s %5s %5s\n", "python",
+         "model", "scenarios", "generated", "mutants", "skipped", "agree",
+         "percent", "gc", "cb", "fin", "viol");
   fflush(stdout);
   struct gcs_buf report;
   buf_init(&report);
@@ -356,7 +445,7 @@ int cmd_differential(int argc, char **argv) {
       }
     }
     for (int w = 0; w < nw; w++) waitpid(pids[w], NULL, 0);
-    int agree = 0, skipped = 0, agree_s = 0, agree_g = 0;
+    int agree = 0, skipped = 0, agree_s = 0, agree_g = 0, agree_m = 0;
     int with[4] = {0, 0, 0, 0}; /* collection, callback, finalizer, viol. */
     for (int w = 0; w < nw; w++) {
       rewind(outs[w]);
@@ -372,7 +461,8 @@ int cmd_differential(int argc, char **argv) {
             with[f] += (int)(memchr(fl, "cbfv"[f], (size_t)strcspn(fl, "\t")) != NULL);
           agree++;
           if (k < jb.nfiles) agree_s++;
-          else agree_g++;
+          else if (k < jb.nfiles + jb.programs) agree_g++;
+          else agree_m++;
         }
         if (status == 'd' || (verbose && status == 's'))
           buf_printf(&report, "  %s %s", py.version, strchr(line, '\t') + 1);
@@ -381,11 +471,12 @@ int cmd_differential(int argc, char **argv) {
     }
     int compared = total - skipped;
     if (agree != compared) all_agree = 0;
-    char sc[32], ge[32];
+    char sc[32], ge[32], mu[32];
     snprintf(sc, sizeof sc, "%d/%d", agree_s, jb.nfiles);
     snprintf(ge, sizeof ge, "%d/%d", agree_g, jb.programs);
-    printf("%-8s %-13s %9s %9s %8d %7d %7.1f%% %5d %5d %5d %5d\n",
-           py.version, py.preset, sc, ge, skipped, agree,
+    snprintf(mu, sizeof mu, "%d/%d", agree_m, jb.mutants);
+    printf("%-8s %-13s %9s %9s %9s %7d %7d %7.1f%% %5d %5d %5d %5d\n",
+           py.version, py.preset, sc, ge, mu, skipped, agree,
            compared ? 100.0 * agree / compared : 100.0, with[0], with[1],
            with[2], with[3]);
     fflush(stdout);
@@ -398,5 +489,8 @@ int cmd_differential(int argc, char **argv) {
   for (int v = 0; v < npy; v++) free(pythons[v]);
   free(pythons);
   free(jb.files);
+  for (int i = 0; i < jb.nseeds; i++) free(jb.seeds[i]);
+  free(jb.seeds);
+  free(jb.seedlen);
   return all_agree ? 0 : 1;
 }

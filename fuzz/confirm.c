@@ -434,6 +434,15 @@ int confirm_real(const struct confirm_python *py,
     return -1;
   }
   buf_free(&eout);
+  /* "- oldgen N": the first line, not an event */
+  out->oldgen = -1;
+  if (out->lines.p && !strncmp(out->lines.p, "- oldgen ", 9)) {
+    out->oldgen = strtol(out->lines.p + 9, NULL, 10);
+    const char *nl = strchr(out->lines.p, '\n');
+    size_t skip = nl ? (size_t)(nl + 1 - out->lines.p) : out->lines.len;
+    memmove(out->lines.p, out->lines.p + skip, out->lines.len - skip + 1);
+    out->lines.len -= skip;
+  }
   /* "- budget": the action budget ran out (the last line) */
   const char *b = out->lines.p ? strstr(out->lines.p, "- budget\n") : NULL;
   if (b) {
@@ -452,6 +461,26 @@ int confirm_real(const struct confirm_python *py,
     }
   }
   return 0;
+}
+
+int confirm_run(const struct confirm_python *py,
+                const struct gcs_program *prog, const struct policy *pol,
+                struct confirm_side *model, struct confirm_side *real,
+                char *err, size_t errlen) {
+  memset(model, 0, sizeof *model);
+  if (confirm_real(py, prog, real, err, errlen)) {
+    confirm_side_free(real);
+    return -1;
+  }
+  struct policy p = *pol;
+  if (real->oldgen >= 0) p.oldgen_base = (int)real->oldgen;
+  int st = confirm_model(prog, &p, model);
+  if (st < 0) {
+    set_err(err, errlen, "out of memory");
+    confirm_side_free(model);
+    confirm_side_free(real);
+  }
+  return st;
 }
 
 /* ---- comparing ---- */

@@ -419,7 +419,9 @@ int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
     list_merge(s, young, old);
   } else {
     s->long_lived_pending = 0;
-    s->long_lived_total = (int64_t)list_size(s, young);
+    /* gcmodule.c collect(): long_lived_total = gc_list_size(young), which
+       holds the interpreter's own long-lived objects too */
+    s->long_lived_total = (int64_t)list_size(s, young) + s->pol.oldgen_base;
   }
 
   list_init(s, L_FINALIZERS);

@@ -40,35 +40,35 @@ struct preset {
 
 static const struct preset presets[] = {
     {{"cpython-3.6", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 25, 0, 0, 1},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1},
      "2.7, 3.6: as 3.7, but collect() counts the unreachable set before the "
      "resurrection check (bpo-38379 never fixed there)"},
     {{"cpython-3.7", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 25, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1},
      "2.7, 3.6, 3.7: trash weakrefs to live referents left alone; functions "
      "have no tp_clear; all-or-nothing resurrection check"},
     {{"cpython-3.8b4", PW_PREFIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 50, 0, 0, 1},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
      "3.8.0b4, the release that crashed: as 3.7, but func_clear leaves "
      "functions uncallable"},
     {{"cpython-3.8", PW_FIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
      "3.8: the bpo-38006 fix, trash weakrefs cleared before finalizers"},
     {{"cpython-3.9", PW_FIX, PR_PER_OBJECT, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
      "3.9, 3.10: resurrection handled per object"},
     {{"cpython-3.11", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
      "3.11: function tp_clear leaves a consistent object"},
     {{"cpython-3.12", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
      "3.12: an allocation only schedules a collection, run after the "
      "statement"},
     {{"cpython-3.13", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 9948, 9898, 1, 1},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1},
      "3.13: as 3.12 with threshold0 = 2000"},
     {{"cpython-main", PW_LATE, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 9948, 9898, 1, 1},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1},
      "main: weakref callbacks before finalizers, other weakrefs cleared after "
      "the resurrection check (GH-136189)"},
 };
@@ -121,6 +121,8 @@ static const struct knob knobs[] = {
     {"threshold2", KT_INT, OFF(threshold[2]), NULL, "gc threshold 2"},
     {"long_lived_rule", KT_INT, OFF(long_lived_rule), NULL,
      "full collections wait for long_lived_pending > total/4 (0/1)"},
+    {"oldgen_base", KT_INT, OFF(oldgen_base), NULL,
+     "interpreter objects in generation 2 (long_lived_total counts them)"},
     {"trashcan_limit", KT_INT, OFF(trashcan_limit), NULL,
      "trashcan nesting limit, 0 = none"},
     {"trashcan_resume", KT_INT, OFF(trashcan_resume), NULL,

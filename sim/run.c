@@ -20,6 +20,7 @@ struct sim *sim_create(const struct sim_options *opt) {
   s->actor = -1;
   for (int i = 0; i < 3; i++) s->threshold[i] = s->pol.threshold[i];
   s->enabled = 1;
+  s->long_lived_total = s->pol.oldgen_base;
   if (!s->quiet) {
     s->hash = XXH3_createState();
     if (!s->hash || XXH3_64bits_reset(s->hash) == XXH_ERROR) {

@@ -1104,6 +1104,16 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
   PyObject *r = gc_call("collect", NULL);
   if (!r) return NULL;
   Py_DECREF(r);
+  /* "- oldgen N": the interpreter's own objects, now all in the oldest
+     generation (collect()'s long_lived_total), less get_objects' list */
+  PyObject *all = gc_call("get_objects", NULL);
+  if (!all) return NULL;
+  char line[64];
+  int n = snprintf(line, sizeof line, "- oldgen %ld\n",
+                   (long)PyList_GET_SIZE(all) - 1);
+  Py_DECREF(all);
+  if (write(1, line, (size_t)n) != n) return PyErr_SetFromErrno(PyExc_OSError);
+  count_fix(0); /* get_objects' list may have been a gc allocation */
   PyObject *g = gc_garbage();
   garbage_seen = g && PyList_Check(g) ? PyList_GET_SIZE(g) : 0;
   Py_XDECREF(g);

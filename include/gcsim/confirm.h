@@ -60,11 +60,15 @@ struct confirm_side {
   struct gcs_buf lines;  /* "STEP EVENT ARGS\n" lines */
   size_t nlines;
   char verdict[96];      /* "clean", "violation KIND OBJ", "budget" */
+  long oldgen;           /* real side: the interpreter's own objects in
+                            generation 2 at the start (-1: unknown) */
 };
 void confirm_side_free(struct confirm_side *c);
 
 /*
-** The model's side under pol. Returns the sim status (SIM_BADINPUT when a
+** The model's side under pol (run the real side first and pass its oldgen
+** as pol's oldgen_base, so that the long-lived rule sees the same heap).
+** Returns the sim status (SIM_BADINPUT when a
 ** budget ran out, SIM_INTERNAL on a model bug), or -1 when out of memory.
 */
 int confirm_model(const struct gcs_program *prog, const struct policy *pol,
@@ -74,6 +78,16 @@ int confirm_model(const struct gcs_program *prog, const struct policy *pol,
 int confirm_real(const struct confirm_python *py,
                  const struct gcs_program *prog, struct confirm_side *out,
                  char *err, size_t errlen);
+
+/*
+** Both sides: the interpreter first, then the model under pol with
+** oldgen_base set to what the interpreter reported. Returns the model's
+** sim status, or -1 with a message in err (then both sides are empty).
+*/
+int confirm_run(const struct confirm_python *py,
+                const struct gcs_program *prog, const struct policy *pol,
+                struct confirm_side *model, struct confirm_side *real,
+                char *err, size_t errlen);
 
 /* Where two sides' event streams first differ. */
 struct confirm_diff {

@@ -65,6 +65,11 @@ struct policy {
   int64_t threshold[3];           /* gc.get_threshold() defaults */
   int long_lived_rule;            /* full collections wait for
                                      long_lived_pending > total/4 */
+  int oldgen_base;                /* the interpreter's own objects in the
+                                     oldest generation, which
+                                     long_lived_total counts (0: an empty
+                                     interpreter, every preset; gcsim
+                                     confirm sets the real one's) */
   int trashcan_limit;             /* deposit a dealloc at this nesting,
                                      0 = no trashcan */
   int trashcan_resume;            /* destroy the chain once nesting drops
