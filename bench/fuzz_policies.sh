@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): fuzz each policy for MINUTES from the seed corpus,
 # the known findings suppressed (corpus/known-findings.supp), crashes kept
-# going (-fork=1 -ignore_crashes=1); then `gcsim replay` every crash and
-# print what was found, deduplicated by signature.
+# going (-fork=1 -ignore_crashes=1); then `gcsim replay` every crash, print
+# what was found, deduplicated by signature, and run every crash in the real
+# interpreter of that version (`gcsim confirm`, pyenv), which either shows
+# the same events and violation (confirmed) or not (a model bug to fix).
 # usage: bench/fuzz_policies.sh [MINUTES=10] [POLICY...]
+#   (set GCSIM_SUPPRESSIONS=/dev/null to keep the known findings too)
 #   (default policies: cpython-3.8 cpython-3.9 cpython-3.11 cpython-main)
 set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
@@ -12,22 +15,39 @@ pols=${*:-cpython-3.8 cpython-3.9 cpython-3.11 cpython-main}
 b=$root/build-fuzz
 fuzz_build "$b"
 work=${GCSIM_POLICIES_DIR:-$(mktemp -d)}
+# the newest pyenv interpreter of the version a policy stands for (none for
+# cpython-main and cpython-3.8b4: no such interpreter is installed)
+python_for() {
+  local v=${1#cpython-} r=${PYENV_ROOT:-$HOME/.pyenv}
+  case $v in main|*b*) return 0 ;; esac
+  ls -d "$r"/versions/"$v".*/bin/python3 2>/dev/null | sort -V | tail -1
+}
 for pol in $pols; do
   d=$work/$pol; mkdir -p "$d/corpus" "$d/artifacts"
   cp "$root"/corpus/seeds/* "$d/corpus/"
-  GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$root/corpus/known-findings.supp \
+  GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=${GCSIM_SUPPRESSIONS-$root/corpus/known-findings.supp} \
     "$b/gcsim-fuzz" -fork=1 -ignore_crashes=1 -max_total_time=$((min * 60)) \
     -dict="$root/corpus/gcsim.dict" -max_len=256 -artifact_prefix="$d/artifacts/" \
     "$d/corpus" >"$d/log" 2>&1 || true
   n=$(ls "$d/artifacts" | grep -c '^crash-' || true)
   execs=$(grep -o 'exec/s: [0-9]*' "$d/log" | tail -1 || true)
   echo "== $pol: $min min, $n crash file(s), last $execs"
+  py=$(python_for "$pol")
   for c in "$d"/artifacts/crash-*; do
     [ -e "$c" ] || continue
     GCSIM_POLICY=$pol "$b/gcsim" replay "$c" --suppressions "$root/corpus/known-findings.supp" >"$c.replay" 2>&1 || true
     sig=$(grep '^signature:' "$c.replay" | cut -d' ' -f2)
     roles=$(grep '^roles:' "$c.replay" | cut -d' ' -f2)
-    echo "$sig $roles $(basename "$c")"
-  done | sort | awk '{ if ($1 != last) { print "   " $1 "  " $2 "  e.g. " $3; last = $1 } }'
+    if [ -z "$py" ]; then
+      real="no-interpreter"
+    elif "$b/gcsim" confirm "$c" --bytes --python "$py" --policy "$pol" >"$c.confirm" 2>&1; then
+      real="confirmed-by-$("$py" -c 'import platform; print(platform.python_version())')"
+    else
+      real="DIFFERS(see-$c.confirm)"
+    fi
+    echo "$sig $roles $real $(basename "$c")"
+  done | sort | awk '{ n[$1]++; if (!($1 in first)) { first[$1] = $0 } }
+    END { for (k in first) { split(first[k], f, " ");
+      print "   " f[1] "  " f[2] "  " f[3] "  x" n[k] "  e.g. " f[4] } }' | sort
 done
 echo "work directory: $work"

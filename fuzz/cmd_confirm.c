@@ -430,6 +430,8 @@ int cmd_differential(int argc, char **argv) {
     }
     struct policy pol;
     if (policy_parse(py.preset, &pol, err, sizeof err)) return 3;
+    fprintf(stderr, "gcsim differential: Python %s, %d programs, %d "
+                    "workers...\n", py.version, total, nj < 64 ? nj : 64);
     FILE *outs[64];
     pid_t pids[64];
     int nw = nj < 64 ? nj : 64;

@@ -124,6 +124,7 @@ static PyTypeObject types[NKINDS][4];
 static PyObject **thr_args; /* per statement: set_threshold's argument tuple,
                                made before the run (a tuple made during it
                                would be a gc allocation of the probe's) */
+static PyObject *gen_args[3], *debug_args[2]; /* (gen,), (0,), (SAVEALL,) */
 static PyTypeObject reserve_type = {PyVarObject_HEAD_INIT(NULL, 0) NULL};
 static int reserve_traverse(PyObject *self, visitproc visit, void *arg);
 static PyObject *reserve[512]; /* allocated, never tracked: count_fix() */
@@ -230,11 +231,12 @@ static int slot_append(PObj *o, PyObject *t) {
   return 0;
 }
 
-static PyObject *gc_call(const char *fn, PyObject *arg) {
+/* gc.FN(*args): args is NULL or a tuple made before the run (so that the
+   call makes no argument tuple, a gc allocation, on any version). */
+static PyObject *gc_call(const char *fn, PyObject *args) {
   PyObject *f = PyObject_GetAttrString(gcmod, fn);
   if (!f) return NULL;
-  PyObject *r = arg ? PyObject_CallFunctionObjArgs(f, arg, NULL)
-                    : PyObject_CallObject(f, NULL);
+  PyObject *r = PyObject_CallObject(f, args);
   Py_DECREF(f);
   return r;
 }
@@ -424,9 +426,7 @@ static void do_get_objects(void) {
 }
 
 static void do_collect(int gen, int nested) {
-  PyObject *g = PyLong_FromLong(gen);
-  PyObject *r = g ? gc_call("collect", g) : NULL;
-  Py_XDECREF(g);
+  PyObject *r = gen >= 0 && gen <= 2 ? gc_call("collect", gen_args[gen]) : NULL;
   if (!r) {
     PyErr_Clear();
     return;
@@ -906,9 +906,8 @@ static void stmt(const struct stmt *st) {
     Py_XDECREF(gc_call(st->op == OP_GC_ENABLE ? "enable" : "disable", NULL));
     return;
   case OP_SAVEALL: {
-    PyObject *v = PyLong_FromLong(st->flags ? 32 /* DEBUG_SAVEALL */ : 0);
-    Py_XDECREF(gc_call("set_debug", v));
-    Py_XDECREF(v);
+    Py_XDECREF(gc_call("set_debug", debug_args[st->flags ? 1 : 0]));
+    PyErr_Clear();
     return;
   }
   case OP_THRESHOLD: {
@@ -937,9 +936,8 @@ static void stmt(const struct stmt *st) {
     }
     if (stopped) return;
     in_exit = 1;
-    PyObject *g = PyLong_FromLong(2);
-    Py_XDECREF(gc_call("collect", g));
-    Py_XDECREF(g);
+    Py_XDECREF(gc_call("collect", gen_args[2]));
+    PyErr_Clear();
     return;
   }
   case OP_ON_FINALIZE:
@@ -1091,6 +1089,11 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
                                            st->n[2]);
     if (!thr_args[i]) return NULL;
   }
+  for (int k = 0; k < 3; k++)
+    if (!(gen_args[k] = Py_BuildValue("(i)", k))) return NULL;
+  if (!(debug_args[0] = Py_BuildValue("(i)", 0)) ||
+      !(debug_args[1] = Py_BuildValue("(i)", 32 /* gc.DEBUG_SAVEALL */)))
+    return NULL;
   reserve_type.tp_name = "_gcsimprobe.reserve";
   reserve_type.tp_basicsize = sizeof(PyObject);
   reserve_type.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
