@@ -22,15 +22,10 @@
 #include "sim_int.h"
 
 static struct dframe *push(struct sim *s, oid id, uint8_t phase) {
-  if (s->nstack == s->capstack) {
-    uint32_t cap = s->capstack ? s->capstack * 2 : 64;
-    struct dframe *q = realloc(s->stack, cap * sizeof *q);
-    if (!q) {
-      sim_oom(s);
-      return NULL;
-    }
-    s->stack = q;
-    s->capstack = cap;
+  if (sim_grow((void **)&s->stack, s->nstack + 1, &s->capstack,
+               sizeof *s->stack, 64)) {
+    sim_oom(s);
+    return NULL;
   }
   struct dframe *f = &s->stack[s->nstack++];
   memset(f, 0, sizeof *f);
@@ -131,15 +126,10 @@ static void step(struct sim *s) {
     if (uses_trashcan(s, id)) {
       if (s->trash_nesting >= s->pol.trashcan_limit) {
         /* _PyTrash_thread_deposit_object: LIFO */
-        if (s->ntrash == s->captrash) {
-          uint32_t cap = s->captrash ? s->captrash * 2 : 64;
-          oid *q = realloc(s->trash, cap * sizeof *q);
-          if (!q) {
-            sim_oom(s);
-            return;
-          }
-          s->trash = q;
-          s->captrash = cap;
+        if (sim_grow((void **)&s->trash, s->ntrash + 1, &s->captrash,
+                     sizeof *s->trash, 64)) {
+          sim_oom(s);
+          return;
         }
         s->trash[s->ntrash++] = id;
         o->deposited = 1;

@@ -122,15 +122,10 @@ static void move_legacy_finalizer_reachable(struct sim *s, oid finalizers) {
 }
 
 static void garbage_append(struct sim *s, oid x) {
-  if (s->ngarbage == s->capgarbage) {
-    uint32_t cap = s->capgarbage ? s->capgarbage * 2 : 16;
-    oid *q = realloc(s->garbage, cap * sizeof *q);
-    if (!q) {
-      sim_oom(s);
-      return;
-    }
-    s->garbage = q;
-    s->capgarbage = cap;
+  if (sim_grow((void **)&s->garbage, s->ngarbage + 1, &s->capgarbage,
+               sizeof *s->garbage, 16)) {
+    sim_oom(s);
+    return;
   }
   heap_incref(s, x);
   s->garbage[s->ngarbage++] = x;

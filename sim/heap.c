@@ -21,23 +21,8 @@ int sim_oom(struct sim *s) {
   return -1;
 }
 
-static int grow_from(void **arr, uint32_t need, uint32_t *cap, size_t elem,
-                     uint32_t first) {
-  if (need <= *cap) return 0;
-  uint32_t ncap = *cap ? *cap : first;
-  while (ncap < need) {
-    if (ncap > UINT32_MAX / 2) return -1;
-    ncap *= 2;
-  }
-  void *q = realloc(*arr, (size_t)ncap * elem);
-  if (!q) return -1;
-  *arr = q;
-  *cap = ncap;
-  return 0;
-}
-
 static int grow(void **arr, uint32_t need, uint32_t *cap, size_t elem) {
-  return grow_from(arr, need, cap, elem, 16);
+  return sim_grow(arr, need, cap, elem, 16);
 }
 
 int heap_init(struct sim *s) {
@@ -200,7 +185,7 @@ void heap_untrack(struct sim *s, oid id) {
 
 int heap_slot_append(struct sim *s, oid holder, oid target) {
   struct sobj *h = OBJ(s, holder);
-  if (grow_from((void **)&h->slots, h->nslots + 1, &h->capslots,
+  if (sim_grow((void **)&h->slots, h->nslots + 1, &h->capslots,
                 sizeof *h->slots, 2))
     return sim_oom(s);
   h->slots[h->nslots++] = target;
@@ -214,7 +199,7 @@ int heap_slot_append(struct sim *s, oid holder, oid target) {
 */
 int heap_wl_insert(struct sim *s, oid referent, oid wr) {
   struct sobj *r = OBJ(s, referent);
-  if (grow_from((void **)&r->wl, r->nwl + 1, &r->capwl, sizeof *r->wl, 2))
+  if (sim_grow((void **)&r->wl, r->nwl + 1, &r->capwl, sizeof *r->wl, 2))
     return sim_oom(s);
   uint32_t pos = 0;
   if (s->o[wr].wr_callback != 0 && r->nwl > 0 &&

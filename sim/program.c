@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 void program_init(struct gcs_program *p) { memset(p, 0, sizeof *p); }
 
 void program_free(struct gcs_program *p) {
@@ -18,13 +20,7 @@ void program_free(struct gcs_program *p) {
 
 /* Grow *arr (of elem-size bytes each) so that one more element fits. */
 static int grow(void **arr, uint32_t n, uint32_t *cap, size_t elem) {
-  if (n < *cap) return 0;
-  uint32_t ncap = *cap ? *cap * 2 : 16;
-  void *q = realloc(*arr, (size_t)ncap * elem);
-  if (!q) return -1;
-  *arr = q;
-  *cap = ncap;
-  return 0;
+  return sim_grow(arr, n + 1, cap, elem, 16);
 }
 
 uint32_t program_sym(struct gcs_program *p, const char *name) {

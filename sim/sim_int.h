@@ -29,6 +29,7 @@
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
 #include "gcsim/sim.h"
+#include "grow.h"
 
 typedef uint32_t oid; /* 0 = NULL / None */
 

@@ -114,13 +114,9 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
 }
 
 static int pend_push(struct sim *s, oid id) {
-  if (s->npend == s->cappend) {
-    uint32_t cap = s->cappend ? s->cappend * 2 : 64;
-    oid *q = realloc(s->pend, cap * sizeof *q);
-    if (!q) return sim_oom(s);
-    s->pend = q;
-    s->cappend = cap;
-  }
+  if (sim_grow((void **)&s->pend, s->npend + 1, &s->cappend, sizeof *s->pend,
+               64))
+    return sim_oom(s);
   s->pend[s->npend++] = id;
   return 0;
 }
