@@ -290,28 +290,13 @@ static const char *roundtrip(const char *text, char *why, size_t n) {
   return why;
 }
 
-static const char bpo38006[] =
-    "# Z <- Y <- A <-> A ; A -> WZ -> C\n"
-    "policy cpython-3.8b4\n"
-    "new c function          # the callback\n"
-    "new a object\n"
-    "new y opaque\n"
-    "new z object\n"
-    "link a a\n"
-    "link a y\n"
-    "link y z\n"
-    "weakref wz z c\n"
-    "link a wz\n"
-    "del wz\n"
-    "del z\n"
-    "del y\n"
-    "del c\n"
-    "del a\n"
-    "collect 2\n";
-
 TEST(roundtrip_bpo38006) {
   char why[2048];
-  ASSERT_EQ_STR(roundtrip(bpo38006, why, sizeof why), "");
+  char *text = load_file(GCSIM_SOURCE_DIR "/corpus/scenarios/bpo38006.gcs",
+                         NULL);
+  ASSERT_TRUE(text != NULL);
+  ASSERT_EQ_STR(roundtrip(text, why, sizeof why), "");
+  free(text);
 }
 
 TEST(roundtrip_scripts_and_paths) {

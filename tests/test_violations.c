@@ -16,28 +16,14 @@
 
 /* ---- bpo-38006 ---- */
 
-static const char bpo38006[] =
-    "# Z <- Y <- A <-> A ; A -> WZ -> C (corpus/scenarios/bpo38006.gcs)\n"
-    "policy cpython-3.8b4\n" /* 1: a command-line policy overrides it */
-    "new c function\n"
-    "new a object\n"
-    "new y opaque\n"
-    "new z object\n"
-    "link a a\n"
-    "link a y\n"
-    "link y z\n"
-    "weakref wz z c\n"
-    "link a wz\n"
-    "del wz\n"
-    "del z\n"
-    "del y\n"
-    "del c\n"
-    "del a\n"
-    "collect 2\n"; /* 16 */
+/* corpus/scenarios/bpo38006.gcs: Z <- Y <- A <-> A ; A -> WZ -> C, with
+   the 3.8b4 policy line at step 1 (a command-line policy overrides it) and
+   `collect 2` at step 16 */
+#define BPO38006 "corpus/scenarios/bpo38006.gcs"
 
 TEST(bpo38006_crashes_3_8b4) {
   struct run r;
-  ASSERT_EQ_INT(run_text(&r, bpo38006, "cpython-3.8b4", 0), 0);
+  ASSERT_EQ_INT(run_file(&r, BPO38006, "cpython-3.8b4", 0), 0);
   ASSERT_EQ_STR(run_outcome(&r), "violation call-after-clear c @16");
   ASSERT_EQ_INT(r.vkind, SV_CALL_AFTER_CLEAR);
   ASSERT_EQ_STR(r.vobj, "c");
@@ -54,7 +40,7 @@ TEST(bpo38006_crashes_3_8b4) {
 TEST(bpo38006_clean_with_callback_3_7) {
   /* 3.7: functions have no tp_clear, so the late callback is harmless */
   struct run r;
-  ASSERT_EQ_INT(run_text(&r, bpo38006, "cpython-3.7", 0), 0);
+  ASSERT_EQ_INT(run_file(&r, BPO38006, "cpython-3.7", 0), 0);
   ASSERT_EQ_STR(run_outcome(&r), "clean");
   ASSERT_EQ_INT(run_count(&r, "callback wz c"), 1);
   ASSERT_EQ_INT(run_count(&r, "tp_clear c"), 0);
@@ -67,7 +53,7 @@ TEST(bpo38006_clean_without_callback_after_fix) {
                                      "cpython-3.11", "cpython-main"};
   for (int i = 0; i < 4; i++) {
     struct run r;
-    ASSERT_EQ_INT(run_text(&r, bpo38006, pols[i], 0), 0);
+    ASSERT_EQ_INT(run_file(&r, BPO38006, pols[i], 0), 0);
     ASSERT_EQ_STR(run_outcome(&r), "clean");
     /* the trash weakref is cleared by gc before anything can call it */
     ASSERT_EQ_INT(run_count(&r, "weakref_cleared wz gc"), 1);
@@ -170,7 +156,7 @@ TEST(call_after_clear_triggered) {
 
 TEST(call_after_clear_lookalike_quiet) {
   struct run r;
-  ASSERT_EQ_INT(run_text(&r, bpo38006, "cpython-3.8", 0), 0);
+  ASSERT_EQ_INT(run_file(&r, BPO38006, "cpython-3.8", 0), 0);
   ASSERT_EQ_STR(run_outcome(&r), "clean");
   run_free(&r);
   /* calling a live function from a finalizer during gc is fine */
@@ -427,7 +413,10 @@ TEST(list_corrupt_lookalike_quiet) {
 TEST(violation_stops_the_run) {
   struct gcs_buf b;
   buf_init(&b);
-  buf_puts(&b, bpo38006);
+  char *text = load_file(GCSIM_SOURCE_DIR "/" BPO38006, NULL);
+  ASSERT_TRUE(text != NULL);
+  buf_puts(&b, text);
+  free(text);
   buf_puts(&b, "new later object\n");
   struct run r;
   ASSERT_EQ_INT(run_text(&r, b.p, "cpython-3.8b4", 0), 0);
