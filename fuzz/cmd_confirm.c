@@ -2,8 +2,10 @@
 ** cmd_confirm.c — `gcsim confirm` and `gcsim differential`: the model
 ** against real interpreters (confirm.h).
 */
+#define _DEFAULT_SOURCE /* realpath, PATH_MAX */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +137,23 @@ static size_t gen_bytes(uint32_t i, uint8_t *buf) {
   return len;
 }
 
-/* Every pyenv interpreter 3.x ($PYENV_ROOT or ~/.pyenv), sorted. */
+static int add_python(char ***list, int *n, const char *path) {
+  char real[PATH_MAX];
+  if (access(path, X_OK) || !realpath(path, real)) return 0;
+  for (int i = 0; i < *n; i++) {
+    char other[PATH_MAX];
+    if (realpath((*list)[i], other) && !strcmp(other, real)) return 0;
+  }
+  char **q = realloc(*list, (size_t)(*n + 1) * sizeof *q);
+  if (!q) return -1;
+  *list = q;
+  (*list)[(*n)++] = strdup(path);
+  return 0;
+}
+
+/* Every pyenv interpreter 3.6+ ($PYENV_ROOT or ~/.pyenv), sorted by
+   version, then every python3.6 ... python3.13 on PATH that is not one of
+   those (pyenv's shims are skipped: they stand for whichever is active). */
 static int find_pythons(char ***out) {
   const char *root = getenv("PYENV_ROOT");
   char dir[900];
@@ -145,21 +163,16 @@ static int find_pythons(char ***out) {
   int n = 0;
   char **list = NULL;
   DIR *d = opendir(dir);
-  if (!d) return 0;
   struct dirent *e;
-  while ((e = readdir(d))) {
+  while (d && (e = readdir(d))) {
     int maj, min;
     if (sscanf(e->d_name, "%d.%d", &maj, &min) != 2 || maj != 3 || min < 6)
       continue;
     char path[1200];
     snprintf(path, sizeof path, "%s/%s/bin/python3", dir, e->d_name);
-    if (access(path, X_OK)) continue;
-    char **q = realloc(list, (size_t)(n + 1) * sizeof *q);
-    if (!q) break;
-    list = q;
-    list[n++] = strdup(path);
+    add_python(&list, &n, path);
   }
-  closedir(d);
+  if (d) closedir(d);
   /* by version: the minor number, then the patch level */
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0; j--) {
@@ -173,6 +186,18 @@ static int find_pythons(char ***out) {
       list[j - 1] = list[j];
       list[j] = t;
     }
+  const char *path = getenv("PATH");
+  for (int minor = 6; minor <= 13 && path; minor++) {
+    const char *p = path;
+    while (*p) {
+      size_t len = strcspn(p, ":");
+      char exe[1200];
+      snprintf(exe, sizeof exe, "%.*s/python3.%d", (int)len, p, minor);
+      if (!strstr(exe, "/shims/")) add_python(&list, &n, exe);
+      p += len;
+      if (*p == ':') p++;
+    }
+  }
   *out = list;
   return n;
 }
