@@ -452,7 +452,27 @@ static int run_pictured(const struct opts *o, const struct gcs_program *prog,
     return run_traced(prog, spec, pol, mode, o->check, fuzz, t, NULL);
   struct picture_rec rec;
   picture_rec_init(&rec, o->timeline != NULL);
+  rec.before_step = PICTURE_NO_BEFORE;
   int rc = run_traced(prog, spec, pol, mode, o->check, fuzz, t, &rec);
+  if (rc != 3 && rec.have_last && rec.last.step) {
+    /* the graph at the start of the last statement, from a second run of
+       the deterministic model (cheaper than a snapshot at every statement),
+       which must end as the first did */
+    struct picture_rec again;
+    struct traced t2;
+    picture_rec_init(&again, 0);
+    again.before_step = rec.last.step;
+    int rc2 = run_traced(prog, spec, pol, OUT_NONE, o->check, fuzz, &t2,
+                         &again);
+    if (rc2 != rc || t2.fingerprint != t->fingerprint ||
+        t2.events != t->events) {
+      fprintf(stderr, "gcsim: internal error: a second run of the same "
+                      "program ended differently\n");
+      rc = 3;
+    }
+    picture_rec_take_before(&rec, &again);
+    picture_rec_free(&again);
+  }
   if (rc != 3) *pic = write_pictures(o, &rec, prog, what, spec, t);
   picture_rec_free(&rec);
   return rc;

@@ -13,7 +13,7 @@
 void picture_rec_init(struct picture_rec *r, int timeline) {
   memset(r, 0, sizeof *r);
   r->timeline = timeline;
-  graph_free(&r->before);
+  graph_free(&r->before); /* empty graphs: violation = GRAPH_NONE */
   graph_free(&r->last);
 }
 
@@ -52,7 +52,7 @@ static void keep_event(struct picture_rec *r, const struct gcs_event *e) {
   buf_init(&b);
   if (e->ev == EV_OP) buf_puts(&b, e->text ? e->text : "");
   else event_text(e, &b);
-  char *t = b.p ? b.p : NULL;
+  char *t = b.p;
   if (!t || b.oom) {
     buf_free(&b);
     r->oom = 1;
@@ -90,7 +90,7 @@ static void rec_sink(void *user, const struct gcs_event *e, const char *jsonl,
   struct picture_rec *r = user;
   if (r->timeline) keep_event(r, e);
   if (r->s) {
-    if (e->ev == EV_OP) {
+    if (e->ev == EV_OP && (r->before_step == 0 || r->before_step == e->step)) {
       graph_free(&r->before);
       if (graph_take(r->s, &r->before)) r->oom = 1;
     } else if (e->ev == EV_UNREACHABLE) {
@@ -101,6 +101,13 @@ static void rec_sink(void *user, const struct gcs_event *e, const char *jsonl,
     }
   }
   if (r->inner) r->inner(r->inner_user, e, jsonl, len);
+}
+
+void picture_rec_take_before(struct picture_rec *r, struct picture_rec *from) {
+  graph_free(&r->before);
+  r->before = from->before;
+  memset(&from->before, 0, sizeof from->before);
+  from->before.violation = GRAPH_NONE;
 }
 
 void picture_rec_attach(struct picture_rec *r, struct sim_options *opt) {
@@ -124,7 +131,9 @@ void picture_final_scene(const struct picture_rec *r, const char *title,
                          const char *id, struct picture_scene *sc) {
   memset(sc, 0, sizeof *sc);
   sc->g = &r->last;
-  sc->before = r->before.nodes ? &r->before : NULL;
+  sc->before = r->before.nodes && r->before.step == r->last.step
+                   ? &r->before
+                   : NULL;
   sc->coll = r->nshots ? &r->shots[r->nshots - 1].g : NULL;
   sc->title = title;
   sc->id = id;
@@ -165,18 +174,27 @@ struct draw {
   uint32_t nx;
 };
 
-static int node_drawn(const struct picture_scene *sc, uint32_t i) {
+/* Which nodes a scene draws: alive in g, alive at `before` (freed during
+   the statement), on the violation's path, or the violating object. One
+   byte per node (calloc'd), or NULL when out of memory. */
+static uint8_t *drawn_nodes(const struct picture_scene *sc) {
   const struct graph *g = sc->g, *b = sc->before;
-  if (g->nodes[i].state != GRAPH_FREED || g->violation == i) return 1;
-  if (b && i < b->nnodes && b->nodes[i].state != GRAPH_FREED) return 1;
-  for (uint32_t k = 0; k < g->npath; k++)
-    if (g->path[k].node == i) return 1;
-  return 0;
+  uint8_t *d = calloc((size_t)g->nnodes + 1, 1);
+  if (!d) return NULL;
+  for (uint32_t i = 0; i < g->nnodes; i++)
+    d[i] = (uint8_t)(g->nodes[i].state != GRAPH_FREED ||
+                     (b && i < b->nnodes && b->nodes[i].state != GRAPH_FREED));
+  for (uint32_t k = 0; k < g->npath; k++) d[g->path[k].node] = 1;
+  if (g->violation < g->nnodes) d[g->violation] = 1;
+  return d;
 }
 
 uint32_t picture_count_drawn(const struct picture_scene *sc) {
+  uint8_t *d = drawn_nodes(sc);
+  if (!d) return UINT32_MAX;
   uint32_t n = 0;
-  for (uint32_t i = 0; i < sc->g->nnodes; i++) n += (uint32_t)node_drawn(sc, i);
+  for (uint32_t i = 0; i < sc->g->nnodes; i++) n += d[i];
+  free(d);
   return n;
 }
 
@@ -268,13 +286,20 @@ static int collect_roots(struct draw *d) {
 }
 
 /* The first drawn edge from -> to of one of the kinds (a bit set over enum
-   graph_edge_kind; slot == UINT32_MAX: any slot), current before released. */
+   graph_edge_kind; slot == UINT32_MAX: any slot) that carries no hop yet,
+   a current one before a released one. d->e is sorted by `from`. */
 static struct dedge *find_edge(struct draw *d, uint32_t from, uint32_t to,
                                unsigned kinds, uint32_t slot) {
+  uint32_t lo = 0, hi = d->ne;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (d->e[mid].from < from) lo = mid + 1;
+    else hi = mid;
+  }
   for (int released = 0; released <= 1; released++)
-    for (uint32_t i = 0; i < d->ne; i++) {
+    for (uint32_t i = lo; i < d->ne && d->e[i].from == from; i++) {
       struct dedge *e = &d->e[i];
-      if (e->from == from && e->to == to && (kinds >> e->kind & 1u) &&
+      if (e->to == to && (kinds >> e->kind & 1u) &&
           e->released == released && !e->hop &&
           (slot == UINT32_MAX || e->slot == slot))
         return e;
@@ -347,14 +372,13 @@ static int draw_init(struct draw *d, const struct picture_scene *sc) {
   memset(d, 0, sizeof *d);
   d->sc = sc;
   d->n = sc->g->nnodes;
-  d->drawn = calloc(d->n + 1, 1);
+  d->drawn = drawn_nodes(sc);
   d->on_path = calloc(d->n + 1, 1);
   d->unreachable = calloc(d->n + 1, 1);
   d->x = calloc(sc->g->npath + 1, sizeof *d->x);
   if (!d->drawn || !d->on_path || !d->unreachable || !d->x ||
       collect_edges(d) || collect_roots(d))
     return -1;
-  for (uint32_t i = 0; i < d->n; i++) d->drawn[i] = (uint8_t)node_drawn(sc, i);
   if (sc->coll)
     for (uint32_t i = 0; i < sc->coll->nnodes && i < d->n; i++)
       d->unreachable[i] =

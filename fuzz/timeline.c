@@ -167,15 +167,17 @@ static int events_list(struct gcs_buf *out, const struct picture_rec *r,
     esc(out, e->text);
     buf_puts(out, "</li>\n");
     if (shot < r->nshots && r->shots[shot].event == i) {
-      char id[32], fig_id[32], caption[160];
+      char id[32], fig_id[32], title[160], caption[64];
       snprintf(id, sizeof id, "c%u", (unsigned)shot + 1);
       snprintf(fig_id, sizeof fig_id, "collection-%u", (unsigned)shot + 1);
-      snprintf(caption, sizeof caption,
+      snprintf(title, sizeof title,
                "Collection %u, step %u: the graph when gc found its "
-               "unreachable set (the cluster).",
+               "unreachable set (the cluster)",
+               (unsigned)shot + 1, (unsigned)e->step);
+      snprintf(caption, sizeof caption, "Collection %u, step %u.",
                (unsigned)shot + 1, (unsigned)e->step);
       struct picture_scene sc = {&r->shots[shot].g, NULL, &r->shots[shot].g,
-                                 caption, id};
+                                 title, id};
       buf_puts(out, "<li class=\"figure\">\n");
       if (figure(out, &sc, fig_id, caption, graphviz, 0, err, errlen))
         return -1;
@@ -227,7 +229,12 @@ int timeline_html(const struct picture_rec *r, const struct timeline_info *in,
              v ? "at the violation" : "at the end");
   struct picture_scene sc;
   picture_final_scene(r, in->title, "g0", &sc);
-  if (figure(out, &sc, "graph", in->title, graphviz, 1, err, errlen))
+  if (figure(out, &sc, "graph",
+             v ? "The graph at the moment of the violation (gcsim run --dot "
+                 "draws the same)."
+               : "The graph after the last statement (gcsim run --dot draws "
+                 "the same).",
+             graphviz, 1, err, errlen))
     return -1;
   buf_puts(out, "<p class=\"note\">Made by <code>gcsim run --timeline</code>."
                 "</p>\n</body>\n</html>\n");

@@ -239,6 +239,48 @@ def test_corpus():
           "; ".join(bad[:5]))
 
 
+# ---- fuzz inputs: whatever the bytes decode to, the pictures are sound ---
+
+def test_fuzz_inputs():
+    import random
+    inputs = []
+    for seed in range(1, 25):
+        rnd = random.Random(seed)
+        inputs.append((f"random {seed}",
+                       bytes(rnd.randrange(256) for _ in range(40 * seed)),
+                       ("cpython-3.8b4", "cpython-3.9", "cpython-main")[seed % 3]))
+    seeds = os.path.join(SRC, "corpus/seeds")
+    for name in sorted(os.listdir(seeds)):
+        with open(os.path.join(seeds, name), "rb") as f:
+            inputs.append((f"seed {name}", f.read(), "cpython-3.8b4"))
+    bad, violations = [], 0
+    for name, data, pol in inputs:
+        with open(tmp("g.bin"), "wb") as f:
+            f.write(data)
+        env = dict(os.environ, GCSIM_POLICY=pol)
+        rc, out, err = gcsim("replay", tmp("g.bin"), "--dot", tmp("g.dot"),
+                             "--timeline", tmp("g.html"), env=env)
+        if rc not in (0, 1, 2) or (rc == 2 and "budget" not in err):
+            bad.append(f"{name}: exit {rc} {err.strip()[:100]}")
+            continue
+        violations += rc == 1
+        try:
+            nodes = graphviz_parse(tmp("g.dot"))[0]
+        except (ValueError, OSError) as e:
+            bad.append(f"{name}: {e}")
+            continue
+        if sum("violation" in classes(n) for n in nodes.values()) != \
+                (rc == 1):
+            bad.append(f"{name}: exit {rc}, violation marks wrong")
+        problems, _ = page_problems(open(tmp("g.html"),
+                                         encoding="utf-8").read())
+        if problems:
+            bad.append(f"{name}: page: {problems[:3]}")
+    check(f"{len(inputs)} fuzz inputs replayed with pictures ({violations} "
+          "violations): sound DOT and page", not bad and violations >= 3,
+          "; ".join(bad[:5]))
+
+
 # ---- replay and minimize draw too -----------------------------------------
 
 def test_replay_minimize():
@@ -393,7 +435,7 @@ if __name__ == "__main__":
         sys.exit(77)
     try:
         for t in (test_bpo38006_violation, test_bpo38006_clean, test_corpus,
-                  test_replay_minimize, test_timeline, test_without_graphviz,
+                  test_fuzz_inputs, test_replay_minimize, test_timeline, test_without_graphviz,
                   test_figure_current):
             t()
     finally:

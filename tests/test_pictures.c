@@ -28,10 +28,12 @@ struct prun {
   char error[512];
 };
 
-static int prun_text(struct prun *p, const char *text, const char *policy,
-                     int timeline) {
+/* before_step: as picture_rec's (0: a snapshot at every statement). */
+static int prun_text_at(struct prun *p, const char *text, const char *policy,
+                        int timeline, uint32_t before_step) {
   memset(p, 0, sizeof *p);
   picture_rec_init(&p->rec, timeline);
+  p->rec.before_step = before_step;
   if (scenario_parse(text, strlen(text), "t.gcs", &p->prog, p->error,
                      sizeof p->error))
     return -1;
@@ -55,6 +57,11 @@ static int prun_text(struct prun *p, const char *text, const char *policy,
   int rc = picture_rec_finish(&p->rec);
   sim_destroy(s);
   return rc;
+}
+
+static int prun_text(struct prun *p, const char *text, const char *policy,
+                     int timeline) {
+  return prun_text_at(p, text, policy, timeline, 0);
 }
 
 static int prun_file(struct prun *p, const char *relpath, const char *policy,
@@ -249,6 +256,40 @@ TEST(bpo38006_clean_run_ends_with_everything_freed) {
   ASSERT_TRUE(strstr(dot.p, "violation") == NULL);
   buf_free(&dot);
   prun_free(&p);
+}
+
+TEST(before_of_one_statement) {
+  /* what gcsim does: a first run without `before`, a second one that takes
+     it at the last statement only; the scene is the single pass's */
+  char *text = repo_file("corpus/scenarios/bpo38006.gcs");
+  ASSERT_TRUE(text != NULL);
+  struct prun every, none, one;
+  int a = prun_text_at(&every, text, NULL, 0, 0);
+  int b = prun_text_at(&none, text, NULL, 0, PICTURE_NO_BEFORE);
+  int c = prun_text_at(&one, text, NULL, 0, 16);
+  free(text);
+  ASSERT_TRUE(a == 0 && b == 0 && c == 0);
+  ASSERT_TRUE(none.rec.before.nodes == NULL);
+  struct picture_scene sc;
+  picture_final_scene(&none.rec, "t", "g0", &sc);
+  ASSERT_TRUE(sc.before == NULL);
+  picture_rec_take_before(&none.rec, &one.rec);
+  ASSERT_TRUE(one.rec.before.nodes == NULL);
+  struct gcs_buf x, y;
+  buf_init(&x);
+  buf_init(&y);
+  picture_final_scene(&every.rec, "t", "g0", &sc);
+  picture_dot(&sc, &x);
+  picture_final_scene(&none.rec, "t", "g0", &sc);
+  ASSERT_TRUE(sc.before != NULL);
+  picture_dot(&sc, &y);
+  ASSERT_TRUE(x.p && y.p);
+  ASSERT_EQ_STR(x.p, y.p);
+  buf_free(&x);
+  buf_free(&y);
+  prun_free(&every);
+  prun_free(&none);
+  prun_free(&one);
 }
 
 /* ---- the chain, for each way a violation tells one ---- */

@@ -3,9 +3,16 @@
 **
 ** A recorder sits between the model and the caller's sink: it passes every
 ** event on unchanged and takes snapshots (graph.h) of the graph at the
-** start of every statement, when a collection has found its unreachable
-** set, and at the violation (or, through picture_rec_finish(), at the end).
-** picture_dot() draws a scene made of those snapshots.
+** start of a statement (every one, or the one before_step names), when a
+** collection has found its unreachable set, and at the violation (or,
+** through picture_rec_finish(), at the end). picture_dot() draws a scene
+** made of those snapshots.
+**
+** A snapshot costs O(objects); one at every statement's start costs
+** O(statements x objects). A caller that can run the program twice (the
+** model is deterministic) runs it first with before_step =
+** PICTURE_NO_BEFORE, then again with before_step = last.step, and keeps
+** that run's `before` (picture_rec_take_before()).
 **
 ** Invariants:
 **   - Recording never changes a run: events, fingerprint and result are the
@@ -31,6 +38,9 @@
 #include "gcsim/scenario.h"
 #include "gcsim/sim.h"
 
+/* before_step: never take the `before` snapshot. */
+#define PICTURE_NO_BEFORE UINT32_MAX
+
 /* At most this many collections keep a snapshot for a timeline. */
 #define PICTURE_MAX_SHOTS 100
 
@@ -52,7 +62,9 @@ struct picture_rec {
   sim_sink inner;         /* the caller's sink and its argument */
   void *inner_user;
   int timeline;           /* keep every event and every collection's shot */
-  struct graph before;    /* at the start of the latest statement */
+  uint32_t before_step;   /* take `before` at the start of this statement
+                             only; 0 (the default): of every statement */
+  struct graph before;    /* at the start of the latest such statement */
   struct graph last;      /* at the violation, or at the end */
   int have_last;
   struct picture_shot *shots; /* collections, oldest first (only the latest
@@ -74,6 +86,8 @@ void picture_rec_bind(struct picture_rec *r, struct sim *s);
    0, or -1 when out of memory (as when r->oom is set). */
 int picture_rec_finish(struct picture_rec *r);
 void picture_rec_free(struct picture_rec *r);
+/* Move from's `before` into r (whose own is freed). */
+void picture_rec_take_before(struct picture_rec *r, struct picture_rec *from);
 
 /* What to draw. */
 struct picture_scene {
@@ -88,11 +102,13 @@ struct picture_scene {
   const char *id;             /* prefix of SVG ids ("g0"): unique per page */
 };
 
-/* The scene for the recorder's final graph: last, before, latest shot. */
+/* The scene for the recorder's final graph: last; before, when it was taken
+   at the start of last's statement; the latest collection's shot. */
 void picture_final_scene(const struct picture_rec *r, const char *title,
                          const char *id, struct picture_scene *sc);
 
-/* Objects the scene draws (alive, or alive at `before`, or on the path). */
+/* Objects the scene draws (alive, or alive at `before`, or on the path);
+   UINT32_MAX when out of memory. */
 uint32_t picture_count_drawn(const struct picture_scene *sc);
 
 /* Append the scene as a Graphviz DOT digraph. */
