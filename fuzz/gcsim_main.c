@@ -13,13 +13,16 @@
 #include "gcsim/codec.h"
 #include "gcsim/event.h"
 #include "gcsim/fileio.h"
+#include "gcsim/graphviz.h"
 #include "gcsim/harness.h"
 #include "gcsim/minimize.h"
+#include "gcsim/picture.h"
 #include "gcsim/policy.h"
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
 #include "gcsim/sim.h"
 #include "cli.h"
+#include "gcsim/timeline.h"
 
 static const char usage[] =
     "usage: gcsim <command> [options]\n"
@@ -31,15 +34,17 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run FILE [--policy P] [--trace text|jsonl] [--no-check]\n"
-    "           [--bytes|--scenario]\n"
+    "           [--bytes|--scenario] [PICTURES]\n"
     "        run a .gcs scenario or a fuzz input; print its trace and\n"
     "        fingerprint\n"
     "  replay CRASH [--policy P] [--suppressions F] [--trace text|jsonl]\n"
+    "           [PICTURES]\n"
     "        run a saved fuzz input (libFuzzer or AFL++) exactly as the\n"
     "        fuzzer did: the decoded scenario, the trace, the violation, its\n"
     "        roles, fingerprint and signature\n"
-    "  minimize IN [-o OUT] [--policy P] [--bytes|--scenario]\n"
-    "        the smallest scenario with the same violation (kind and roles)\n"
+    "  minimize IN [-o OUT] [--policy P] [--bytes|--scenario] [PICTURES]\n"
+    "        the smallest scenario with the same violation (kind and roles);\n"
+    "        PICTURES draw the minimized scenario's run\n"
     "  confirm FILE [--python PY] [--policy P] [--bytes|--scenario]\n"
     "        run FILE in a real interpreter (default python3) and in the\n"
     "        model under that version's preset; say whether they agree and\n"
@@ -50,7 +55,7 @@ static const char usage[] =
     "        (default 1000, fixed seeds) and N mutants of the fuzz inputs in\n"
     "        DIR, model against every interpreter (default: every pyenv 3.x);\n"
     "        --save writes the programs that differ\n"
-  "  encode IN.gcs [-o OUT]     a scenario as fuzz bytes\n"
+    "  encode IN.gcs [-o OUT]     a scenario as fuzz bytes\n"
     "  decode IN [-o OUT.gcs]     fuzz bytes as a scenario\n"
     "  policies\n"
     "        list the policy presets with every knob\n"
@@ -71,6 +76,21 @@ static const char usage[] =
     "  --suppressions F\n"
     "                known findings (default $GCSIM_SUPPRESSIONS)\n"
     "\n"
+    "PICTURES (any of them, written after the run):\n"
+    "  --dot F       the object graph at the violation, or at the end, as\n"
+    "                Graphviz DOT: objects by kind, references in slot order,\n"
+    "                weakrefs dashed, names as roots, the collection's\n"
+    "                unreachable set as a cluster, tp_clear'ed and freed\n"
+    "                objects marked, the violation's chain in red, what the\n"
+    "                statement released in grey\n"
+    "  --svg F       the same graph drawn as SVG by Graphviz's dot; without\n"
+    "                dot on PATH gcsim stops before running, exit 2\n"
+    "                (apt-get install graphviz)\n"
+    "  --timeline F  one self-contained HTML page: the scenario, the events\n"
+    "                step by step, the graph at each collection and at the\n"
+    "                violation (without dot: the graphs as DOT text)\n"
+    "  A picture that cannot be written: exit 2.\n"
+    "\n"
     "exit status: 0 clean, 1 violation, 2 bad usage or input, 3 internal "
     "error\n";
 
@@ -85,35 +105,72 @@ int bad_usage(const char *fmt, const char *arg) {
 
 struct opts {
   const char *file, *policy, *trace, *out, *suppressions;
+  const char *dot, *svg, *timeline; /* pictures to write, or NULL */
   int check;
   int force; /* 0 auto, 1 scenario, 2 bytes */
 };
 
-/* Parse the options a command accepts ("ptcbos": policy, trace, check,
-   bytes/scenario, -o, suppressions). Returns 0 or the exit status. */
+static int wants_pictures(const struct opts *o) {
+  return o->dot || o->svg || o->timeline;
+}
+
+/* Before anything runs: --svg needs Graphviz (exit 2 without it, so that
+   nothing is half done); --timeline only notes that its graphs will be DOT
+   text. */
+static int check_pictures(const struct opts *o) {
+  if (!o->svg && !o->timeline) return 0;
+  if (graphviz_available()) return 0;
+  if (o->svg) {
+    fprintf(stderr, "gcsim: --svg %s: %s; --dot FILE writes the graph "
+                    "without it\n", o->svg, GRAPHVIZ_HOWTO);
+    return 2;
+  }
+  fprintf(stderr, "gcsim: --timeline %s: %s; the page shows the graphs as "
+                  "DOT text\n", o->timeline, GRAPHVIZ_HOWTO);
+  return 0;
+}
+
+/* Parse the options a command accepts ("ptcbosg": policy, trace, check,
+   bytes/scenario, -o, suppressions, pictures). An option with a value takes
+   it as the next argument or, for a long one, after '='. Returns 0 or the
+   exit status. */
 static int parse_opts(const char *cmd, const char *accept, int argc,
                       char **argv, struct opts *o) {
   memset(o, 0, sizeof *o);
   o->trace = "text";
   o->check = 1;
+  const struct {
+    const char *name;
+    char flag;
+    const char **val;
+  } valued[] = {{"--policy", 'p', &o->policy},
+                {"--trace", 't', &o->trace},
+                {"-o", 'o', &o->out},
+                {"--suppressions", 's', &o->suppressions},
+                {"--dot", 'g', &o->dot},
+                {"--svg", 'g', &o->svg},
+                {"--timeline", 'g', &o->timeline}};
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
-    const char **val = NULL;
-    char flag = 0;
-    if (!strcmp(a, "--policy")) val = &o->policy, flag = 'p';
-    else if (!strcmp(a, "--trace")) val = &o->trace, flag = 't';
-    else if (!strcmp(a, "-o")) val = &o->out, flag = 'o';
-    else if (!strcmp(a, "--suppressions")) val = &o->suppressions, flag = 's';
-    if (val) {
-      if (!strchr(accept, flag))
+    size_t k = 0, nv = sizeof valued / sizeof *valued, len = 0;
+    for (; k < nv; k++) {
+      len = strlen(valued[k].name);
+      if (!strncmp(a, valued[k].name, len) &&
+          (a[len] == '\0' || (a[len] == '=' && a[1] == '-')))
+        break;
+    }
+    if (k < nv) {
+      if (!strchr(accept, valued[k].flag))
         return bad_usage("unknown option '%s' for this command", a);
+      if (a[len] == '=') {
+        *valued[k].val = a + len + 1;
+        continue;
+      }
       if (i + 1 >= argc) return bad_usage("%s needs a value", a);
-      *val = argv[++i];
+      *valued[k].val = argv[++i];
       continue;
     }
-    if (!strncmp(a, "--policy=", 9) && strchr(accept, 'p')) o->policy = a + 9;
-    else if (!strncmp(a, "--trace=", 8) && strchr(accept, 't')) o->trace = a + 8;
-    else if (!strcmp(a, "--no-check") && strchr(accept, 'c')) o->check = 0;
+    if (!strcmp(a, "--no-check") && strchr(accept, 'c')) o->check = 0;
     else if (!strcmp(a, "--bytes") && strchr(accept, 'b')) o->force = 2;
     else if (!strcmp(a, "--scenario") && strchr(accept, 'b')) o->force = 1;
     else if (a[0] == '-' && a[1])
@@ -124,7 +181,7 @@ static int parse_opts(const char *cmd, const char *accept, int argc,
   if (!o->file) return bad_usage("%s: missing input file", cmd);
   if (strcmp(o->trace, "text") && strcmp(o->trace, "jsonl"))
     return bad_usage("--trace takes text or jsonl, not '%s'", o->trace);
-  return 0;
+  return check_pictures(o);
 }
 
 /* ---- inputs: a scenario or fuzz bytes ---- */
@@ -210,6 +267,8 @@ static int get_policy(const char *spec, struct policy *pol) {
 
 /* ---- running with a trace ---- */
 
+enum out_mode { OUT_TEXT = 0, OUT_JSONL, OUT_NONE };
+
 struct out {
   int jsonl;
 };
@@ -232,44 +291,20 @@ struct traced {
   enum sim_status st;
   struct sim_violation v;
   uint64_t fingerprint, events;
+  char message[256]; /* why the run stopped early (budget, internal) */
 };
 
-/* Run prog with the trace on stdout, then the result lines. fuzz: the
-   harness's budgets apply. Returns the status (3 when out of memory). */
-static int run_traced(const struct gcs_program *prog, const char *spec,
-                      const struct policy *pol, int jsonl, int check,
-                      int fuzz, struct traced *t) {
-  struct sim_options opt;
-  memset(&opt, 0, sizeof opt);
-  memset(t, 0, sizeof *t);
-  opt.policy = *pol;
-  struct out o = {jsonl};
-  opt.check_every_step = check;
-  opt.sink = sink;
-  opt.sink_user = &o;
-  if (fuzz) {
-    opt.max_objects = MZ_MAX_OBJECTS;
-    opt.max_actions = MZ_MAX_ACTIONS;
-  }
-  struct sim *s = sim_create(&opt);
-  if (!s) {
-    fprintf(stderr, "gcsim: out of memory\n");
-    return 3;
-  }
-  enum sim_status st = sim_run(s, prog);
-  const struct sim_violation *v = sim_violation(s);
-  t->st = st;
-  if (v) t->v = *v;
-  t->fingerprint = sim_fingerprint(s);
-  t->events = sim_event_count(s);
+/* Print the result lines of a run (text or JSONL). */
+static void print_result(const struct traced *t, const char *spec, int jsonl) {
+  const struct sim_violation *v = t->st == SIM_VIOLATION ? &t->v : NULL;
   char roles[MZ_ROLES_LEN] = "";
   if (v) mz_roles(v, roles, sizeof roles);
   if (jsonl) {
     printf("{\"result\":\"%s\",\"policy\":",
-           st == SIM_OK          ? "clean"
-           : st == SIM_VIOLATION ? "violation"
-           : st == SIM_BADINPUT  ? "budget-exceeded"
-                                 : "internal-error");
+           t->st == SIM_OK          ? "clean"
+           : t->st == SIM_VIOLATION ? "violation"
+           : t->st == SIM_BADINPUT  ? "budget-exceeded"
+                                    : "internal-error");
     struct gcs_buf b;
     buf_init(&b);
     json_string(&b, spec);
@@ -281,28 +316,169 @@ static int run_traced(const struct gcs_program *prog, const char *spec,
     printf(",\"events\":%llu,\"fingerprint\":\"%016llx\"}\n",
            (unsigned long long)t->events,
            (unsigned long long)t->fingerprint);
-  } else {
-    printf("\n");
-    if (st == SIM_OK)
-      printf("result: clean under %s\n", spec);
-    else if (v)
-      printf("result: VIOLATION %s on %s at step %u under %s\n  %s\n"
-             "roles: %s\n",
-             sim_vkind_name(v->kind), v->obj, (unsigned)v->step, spec,
-             v->detail, roles);
-    else if (st == SIM_BADINPUT)
-      printf("result: stopped under %s: %s\n", spec, sim_internal_error(s));
-    printf("fingerprint: %016llx (%llu events)\n",
-           (unsigned long long)t->fingerprint,
-           (unsigned long long)t->events);
+    return;
   }
+  printf("\n");
+  if (t->st == SIM_OK)
+    printf("result: clean under %s\n", spec);
+  else if (v)
+    printf("result: VIOLATION %s on %s at step %u under %s\n  %s\n"
+           "roles: %s\n",
+           sim_vkind_name(v->kind), v->obj, (unsigned)v->step, spec,
+           v->detail, roles);
+  else if (t->st == SIM_BADINPUT)
+    printf("result: stopped under %s: %s\n", spec, t->message);
+  printf("fingerprint: %016llx (%llu events)\n",
+         (unsigned long long)t->fingerprint, (unsigned long long)t->events);
+}
+
+/* Run prog with the trace on stdout (mode), then the result lines. fuzz:
+   the harness's budgets apply. rec: NULL, or a recorder for pictures.
+   Returns the status (3 when out of memory). */
+static int run_traced(const struct gcs_program *prog, const char *spec,
+                      const struct policy *pol, enum out_mode mode, int check,
+                      int fuzz, struct traced *t, struct picture_rec *rec) {
+  struct sim_options opt;
+  memset(&opt, 0, sizeof opt);
+  memset(t, 0, sizeof *t);
+  opt.policy = *pol;
+  struct out o = {mode == OUT_JSONL};
+  opt.check_every_step = check;
+  if (mode != OUT_NONE) {
+    opt.sink = sink;
+    opt.sink_user = &o;
+  }
+  if (fuzz) {
+    opt.max_objects = MZ_MAX_OBJECTS;
+    opt.max_actions = MZ_MAX_ACTIONS;
+  }
+  if (rec) picture_rec_attach(rec, &opt);
+  struct sim *s = sim_create(&opt);
+  if (!s) {
+    fprintf(stderr, "gcsim: out of memory\n");
+    return 3;
+  }
+  if (rec) picture_rec_bind(rec, s);
+  enum sim_status st = sim_run(s, prog);
+  const struct sim_violation *v = sim_violation(s);
+  t->st = st;
+  if (v) t->v = *v;
+  t->fingerprint = sim_fingerprint(s);
+  t->events = sim_event_count(s);
+  snprintf(t->message, sizeof t->message, "%s", sim_internal_error(s));
+  if (mode != OUT_NONE) print_result(t, spec, mode == OUT_JSONL);
   if (st == SIM_INTERNAL)
-    fprintf(stderr, "gcsim: internal error: %s\n", sim_internal_error(s));
-  if (st == SIM_BADINPUT)
-    fprintf(stderr, "gcsim: %s\n", sim_internal_error(s));
+    fprintf(stderr, "gcsim: internal error: %s\n", t->message);
+  if (st == SIM_BADINPUT) fprintf(stderr, "gcsim: %s\n", t->message);
   fflush(stdout);
+  int rc = (int)st;
+  if (rec && picture_rec_finish(rec)) {
+    fprintf(stderr, "gcsim: out of memory while recording the graphs\n");
+    rc = 3;
+  }
   sim_destroy(s);
-  return (int)st;
+  return rc;
+}
+
+/* ---- pictures: --dot, --svg, --timeline ---- */
+
+/*
+** Write the pictures o asks for, from the recording of a run of prog under
+** spec (its result in t). what: the input's name as the pictures tell it.
+** Returns 0, 2 (a file cannot be written: FILE:0: message) or 3 (out of
+** memory, or dot rejected the graph: a gcsim bug).
+*/
+static int write_pictures(const struct opts *o, const struct picture_rec *rec,
+                          const struct gcs_program *prog, const char *what,
+                          const char *spec, const struct traced *t) {
+  const struct sim_violation *v = t->st == SIM_VIOLATION ? &t->v : NULL;
+  char title[512], roles[MZ_ROLES_LEN] = "", err[700];
+  if (v) {
+    mz_roles(v, roles, sizeof roles);
+    snprintf(title, sizeof title, "%s under %s: VIOLATION %s on %s at step %u",
+             what, spec, sim_vkind_name(v->kind), v->obj, (unsigned)v->step);
+  } else {
+    snprintf(title, sizeof title, "%s under %s: %s after step %u", what, spec,
+             t->st == SIM_OK ? "clean, the graph" : "stopped, the graph",
+             (unsigned)rec->last.step);
+  }
+  struct picture_scene sc;
+  picture_final_scene(rec, title, "g0", &sc);
+  struct gcs_buf dot, svg, page;
+  buf_init(&dot);
+  buf_init(&svg);
+  buf_init(&page);
+  int rc = 0;
+  picture_dot(&sc, &dot);
+  if (dot.oom) {
+    fprintf(stderr, "gcsim: out of memory\n");
+    rc = 3;
+  }
+  if (!rc && o->dot && fileio_write(o->dot, dot.p, dot.len)) rc = 2;
+  if (!rc && o->svg) {
+    if (graphviz_render(dot.p, dot.len, "svg", &svg, err, sizeof err)) {
+      fprintf(stderr, "gcsim: --svg: %s\n", err);
+      rc = 3;
+    } else if (fileio_write(o->svg, svg.p, svg.len)) {
+      rc = 2;
+    }
+  }
+  if (!rc && o->timeline) {
+    struct timeline_info in = {what, spec, prog, t->st, v, roles, t->message,
+                               t->fingerprint, t->events, title};
+    if (timeline_html(rec, &in, graphviz_available(), &page, err,
+                      sizeof err)) {
+      fprintf(stderr, "gcsim: --timeline: %s\n", err);
+      rc = 3;
+    } else if (fileio_write(o->timeline, page.p, page.len)) {
+      rc = 2;
+    }
+  }
+  buf_free(&dot);
+  buf_free(&svg);
+  buf_free(&page);
+  return rc;
+}
+
+/*
+** run_traced() with the pictures o asks for, of the run of prog (what: the
+** input's name as the pictures tell it). Returns the run's status; *pic is
+** 0, or 2 or 3 when a picture could not be made or written (write_pictures),
+** which the command's exit status reports instead.
+*/
+static int run_pictured(const struct opts *o, const struct gcs_program *prog,
+                        const char *what, const char *spec,
+                        const struct policy *pol, enum out_mode mode,
+                        int fuzz, struct traced *t, int *pic) {
+  *pic = 0;
+  if (!wants_pictures(o))
+    return run_traced(prog, spec, pol, mode, o->check, fuzz, t, NULL);
+  struct picture_rec rec;
+  picture_rec_init(&rec, o->timeline != NULL);
+  rec.before_step = PICTURE_NO_BEFORE;
+  int rc = run_traced(prog, spec, pol, mode, o->check, fuzz, t, &rec);
+  if (rc != 3 && rec.have_last && rec.last.step) {
+    /* the graph at the start of the last statement, from a second run of
+       the deterministic model (cheaper than a snapshot at every statement),
+       which must end as the first did */
+    struct picture_rec again;
+    struct traced t2;
+    picture_rec_init(&again, 0);
+    again.before_step = rec.last.step;
+    int rc2 = run_traced(prog, spec, pol, OUT_NONE, o->check, fuzz, &t2,
+                         &again);
+    if (rc2 != rc || t2.fingerprint != t->fingerprint ||
+        t2.events != t->events) {
+      fprintf(stderr, "gcsim: internal error: a second run of the same "
+                      "program ended differently\n");
+      rc = 3;
+    }
+    picture_rec_take_before(&rec, &again);
+    picture_rec_free(&again);
+  }
+  if (rc != 3) *pic = write_pictures(o, &rec, prog, what, spec, t);
+  picture_rec_free(&rec);
+  return rc;
 }
 
 /* ---- commands ---- */
@@ -320,7 +496,7 @@ static int cmd_policies(void) {
 
 static int cmd_run(int argc, char **argv) {
   struct opts o;
-  int rc = parse_opts("run", "ptcb", argc, argv, &o);
+  int rc = parse_opts("run", "ptcbg", argc, argv, &o);
   if (rc) return rc;
   struct input in;
   if ((rc = load_input(o.file, o.force, 1, &in))) {
@@ -331,8 +507,11 @@ static int cmd_run(int argc, char **argv) {
   struct policy pol;
   if ((rc = get_policy(spec, &pol)) == 0) {
     struct traced t;
-    rc = run_traced(&in.prog, spec, &pol, !strcmp(o.trace, "jsonl"), o.check,
-                    in.is_bytes, &t);
+    int pic;
+    rc = run_pictured(&o, &in.prog, o.file, spec, &pol,
+                      !strcmp(o.trace, "jsonl") ? OUT_JSONL : OUT_TEXT,
+                      in.is_bytes, &t, &pic);
+    if (pic) rc = pic;
   }
   free_input(&in);
   return rc;
@@ -349,7 +528,7 @@ static void print_with_header(FILE *f, const struct gcs_program *p,
 
 static int cmd_replay(int argc, char **argv) {
   struct opts o;
-  int rc = parse_opts("replay", "pts", argc, argv, &o);
+  int rc = parse_opts("replay", "ptsg", argc, argv, &o);
   if (rc) return rc;
   struct input in;
   if ((rc = load_input(o.file, 2, 0, &in))) {
@@ -383,7 +562,10 @@ static int cmd_replay(int argc, char **argv) {
     printf("\n--- trace ---\n");
   }
   struct traced t;
-  rc = run_traced(&in.prog, h.policy_text, &h.pol, jsonl, 1, 1, &t);
+  int pic;
+  o.check = 1;
+  rc = run_pictured(&o, &in.prog, o.file, h.policy_text, &h.pol,
+                    jsonl ? OUT_JSONL : OUT_TEXT, 1, &t, &pic);
   /* what the fuzz target saw: the same run, through the harness */
   struct harness_result r;
   if (rc != 3 && harness_exec(&h, (const uint8_t *)in.data, in.len, 1, &r) < 0)
@@ -410,7 +592,7 @@ static int cmd_replay(int argc, char **argv) {
   fflush(stdout);
   harness_free(&h);
   free_input(&in);
-  return rc;
+  return pic && rc != 3 ? pic : rc;
 }
 
 static double now_seconds(void) {
@@ -421,7 +603,7 @@ static double now_seconds(void) {
 
 static int cmd_minimize(int argc, char **argv) {
   struct opts o;
-  int rc = parse_opts("minimize", "pob", argc, argv, &o);
+  int rc = parse_opts("minimize", "pobg", argc, argv, &o);
   if (rc) return rc;
   struct input in;
   if ((rc = load_input(o.file, o.force, 0, &in))) {
@@ -478,6 +660,16 @@ static int cmd_minimize(int argc, char **argv) {
       buf_free(&b);
     }
     fprintf(stderr, "gcsim minimize: %u runs in %.3f s\n", st.runs, secs);
+    if (wants_pictures(&o)) {
+      /* the pictures tell the minimized scenario's run, quietly */
+      char what[600];
+      snprintf(what, sizeof what, "%s, minimized", o.file);
+      struct traced t;
+      int pic, r2 = run_pictured(&o, &final, what, spec, &pol, OUT_NONE, 0,
+                                 &t, &pic);
+      if (r2 == 3) rc = 3;
+      else if (pic && !rc) rc = pic;
+    }
   }
   program_free(&m);
   program_free(&final);

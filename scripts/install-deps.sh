@@ -2,8 +2,10 @@
 # Install what gcsim needs from Debian's packages (run as root on a fresh
 # Debian machine). Idempotent: quick when everything is already there.
 set -euo pipefail
+# graphviz draws the pictures (--svg, --timeline); chromium opens the
+# timeline page headless in tests/timeline_browser.py.
 pkgs=(cmake make gcc clang libclang-rt-14-dev afl++ libxxhash-dev graphviz
-      python3 git)
+      chromium python3 git)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

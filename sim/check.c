@@ -30,6 +30,7 @@ void sim_violate(struct sim *s, enum sim_vkind kind, oid obj,
   if (s->stopped) return;
   s->viol.kind = kind;
   s->viol.step = s->step;
+  s->viol_obj = obj;
   snprintf(s->viol.obj, sizeof s->viol.obj, "%s", heap_label(s, obj));
   s->viol.obj_kind = s->o[obj].kind;
   s->viol.obj_flags = s->o[obj].flags;

@@ -230,18 +230,24 @@ void dealloc_run(struct sim *s, oid id) {
 /*
 ** Describe how control got here, outermost first: the collector phase (if
 ** any), then the deallocations in progress, e.g.
-** "delete_garbage: tp_clear(a) -> dealloc y -> dealloc z".
+** "delete_garbage: tp_clear(a) -> dealloc y -> dealloc z", and record it as
+** the start of the violation's chain (graph.h). Only called on a violation.
 */
-void dealloc_describe(const struct sim *s, struct gcs_buf *out) {
+void dealloc_describe(struct sim *s, struct gcs_buf *out) {
   const char *sep = "";
+  graph_path_reset(s);
   if (s->phase) {
     buf_puts(out, s->phase);
-    if (s->clearing) buf_printf(out, ": tp_clear(%s)", heap_label(s, s->clearing));
+    if (s->clearing) {
+      buf_printf(out, ": tp_clear(%s)", heap_label(s, s->clearing));
+      graph_path_add(s, s->clearing, GRAPH_HOP_TP_CLEAR, 0, s->phase);
+    }
     sep = " -> ";
   }
   for (uint32_t i = 0; i < s->nstack; i++) {
     if (s->stack[i].phase == D_CHAIN) continue;
     buf_printf(out, "%sdealloc %s", sep, heap_label(s, s->stack[i].obj));
+    graph_path_add(s, s->stack[i].obj, GRAPH_HOP_DEALLOC, 0, NULL);
     sep = " -> ";
   }
   if (!*sep) buf_puts(out, "top level");

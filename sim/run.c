@@ -47,6 +47,7 @@ void sim_destroy(struct sim *s) {
   free(s->pend);
   free(s->trash);
   free(s->mark);
+  free(s->vpath);
   if (s->hash) XXH3_freeState(s->hash);
   buf_free(&s->line);
   free(s);

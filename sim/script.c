@@ -25,17 +25,28 @@ struct sctx {
 };
 
 /* Describe the path p as far as step `upto` (-1: the root only), object by
-   object. Only called on a violation: the objects are as they were read. */
+   object, and record it as the violation's chain (graph.h). Only called on
+   a violation: the objects are as they were read. */
 static void describe_path(struct sim *s, const struct sctx *cx,
                           const struct gcs_path *p, int upto,
                           struct gcs_buf *out) {
   oid cur = 0;
+  graph_path_reset(s);
   switch (p->root) {
-  case GCS_ROOT_SELF: cur = cx->self; buf_puts(out, "self"); break;
-  case GCS_ROOT_ARG: cur = cx->arg; buf_puts(out, "arg"); break;
+  case GCS_ROOT_SELF:
+    cur = cx->self;
+    buf_puts(out, "self");
+    graph_path_add(s, cur, GRAPH_HOP_SELF, (int32_t)cx->kind, NULL);
+    break;
+  case GCS_ROOT_ARG:
+    cur = cx->arg;
+    buf_puts(out, "arg");
+    graph_path_add(s, cur, GRAPH_HOP_ARG, (int32_t)cx->kind, NULL);
+    break;
   default:
     cur = p->sym < s->nnames ? s->names[p->sym] : 0;
     buf_printf(out, "name %s", s->prog->syms[p->sym]);
+    graph_path_add(s, cur, GRAPH_HOP_NAME, 0, s->prog->syms[p->sym]);
     break;
   }
   buf_printf(out, " = %s", heap_label(s, cur));
@@ -44,9 +55,11 @@ static void describe_path(struct sim *s, const struct sctx *cx,
     if (p->step[i] == GCS_STEP_CALL) {
       cur = o->wr_object;
       buf_printf(out, " -> () = %s", heap_label(s, cur));
+      graph_path_add(s, cur, GRAPH_HOP_CALL, 0, NULL);
     } else {
       cur = o->slots[p->step[i]];
       buf_printf(out, " -> .%d = %s", (int)p->step[i], heap_label(s, cur));
+      graph_path_add(s, cur, GRAPH_HOP_SLOT, p->step[i], NULL);
     }
   }
 }
@@ -293,6 +306,9 @@ void script_touch_all_tracked(struct sim *s, oid by) {
   for (oid g = L_GEN0; g <= L_GEN2 && !s->stopped; g++)
     for (oid x = list_first(s, g); x != g; x = s->o[x].next)
       if (s->o[x].cleared) {
+        graph_path_reset(s);
+        graph_path_add(s, x, GRAPH_HOP_GET_OBJECTS, (int32_t)(g - L_GEN0),
+                       NULL);
         sim_violate(s, SV_TOUCH_AFTER_CLEAR, x, "get_objects",
                     "gc.get_objects() returned %s, which gc tp_clear'ed; "
                     "path: generation %u list",

@@ -25,6 +25,7 @@
 #include <xxhash.h>
 
 #include "gcsim/event.h"
+#include "gcsim/graph.h"
 #include "gcsim/policy.h"
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
@@ -103,6 +104,15 @@ struct dframe {
   uint32_t pend_hi;
 };
 
+/* One step of the chain a violation followed (graph.h's graph_hop, as the
+   model holds it: names point into the program or the model's labels). */
+struct vhop {
+  oid obj;
+  uint8_t kind;        /* enum graph_hop_kind */
+  int32_t slot;
+  const char *name;
+};
+
 struct sim {
   struct policy pol;
   int check_every_step;
@@ -162,6 +172,9 @@ struct sim {
   int stopped;         /* a violation or internal error ends the run */
   enum sim_status status;
   struct sim_violation viol;
+  oid viol_obj;        /* the violating object (0 before a violation) */
+  struct vhop *vpath;  /* the violation's chain of references (graph.h) */
+  uint32_t nvpath, capvpath;
   char internal[256];
   XXH3_state_t *hash;
   uint64_t nevents;
@@ -213,7 +226,7 @@ int sim_oom(struct sim *s);
 void dealloc_run(struct sim *s, oid id);
 void dealloc_push(struct sim *s, oid id);
 void dealloc_loop(struct sim *s, uint32_t base);
-void dealloc_describe(const struct sim *s, struct gcs_buf *out);
+void dealloc_describe(struct sim *s, struct gcs_buf *out);
 
 /* ---- weakref.c ---- */
 oid weakref_new(struct sim *s, oid target, oid callback, const char *label);
@@ -251,6 +264,13 @@ int check_bookkeeping(struct sim *s);
 void check_exposed_cleared(struct sim *s);
 void check_roots_mark(struct sim *s);
 int check_clear_allowed(struct sim *s, oid id);
+
+/* ---- graph.c: the violation's chain, recorded for snapshots ---- */
+/* Forget the chain (before a violation's chain is told). Both functions do
+   nothing once the run stopped: the first violation's chain stays. */
+void graph_path_reset(struct sim *s);
+void graph_path_add(struct sim *s, oid obj, enum graph_hop_kind kind,
+                    int32_t slot, const char *name);
 
 /* ---- run.c: events ---- */
 void sim_emit(struct sim *s, struct gcs_event *e);

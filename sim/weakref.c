@@ -64,6 +64,30 @@ void weakref_clear_ref(struct sim *s, oid wr, int by_gc) {
   sim_emit(s, &e);
 }
 
+/* The callback a weakref is about to call is freed or tp_clear'ed; how:
+   the chain of deallocations that got here (dealloc_describe). */
+static void violate_callback(struct sim *s, oid wr, oid callback,
+                             const char *how) {
+  const struct sobj *c = OBJ(s, callback);
+  if (!c->alive) {
+    sim_violate(s, SV_USE_AFTER_FREE, callback, "weakref",
+                "weakref %s called its callback %s, which was freed",
+                heap_label(s, wr), heap_label(s, callback));
+    return;
+  }
+  sim_violate(s, c->kind == GCS_FUNCTION ? SV_CALL_AFTER_CLEAR
+                                         : SV_TOUCH_AFTER_CLEAR,
+              callback, "weakref",
+              "weakref %s called its callback %s after gc tp_clear'ed it%s; "
+              "chain: %s -> weakref %s -> callback %s",
+              heap_label(s, wr), heap_label(s, callback),
+              c->kind != GCS_FUNCTION ? ""
+              : s->pol.function_clear == PF_UNCALLABLE
+                  ? " (func_code is NULL: a crash)"
+                  : " (an emptied function)",
+              how, heap_label(s, wr), heap_label(s, callback));
+}
+
 /*
 ** Call callback(wr), as handle_callback() and gc's handle_weakrefs do. The
 ** callee's frame holds wr and the callback while it runs. Returns 0, or -1
@@ -76,27 +100,14 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
   e.b = heap_label(s, callback);
   sim_emit(s, &e);
   struct sobj *c = OBJ(s, callback);
-  if (!c->alive) {
-    sim_violate(s, SV_USE_AFTER_FREE, callback, "weakref",
-                "weakref %s called its callback %s, which was freed",
-                heap_label(s, wr), heap_label(s, callback));
-    return -1;
-  }
-  if (c->cleared) {
+  if (!c->alive || c->cleared) {
+    /* the chain: how control got here, then the weakref and its callback */
     struct gcs_buf how;
     buf_init(&how);
     dealloc_describe(s, &how);
-    sim_violate(s, c->kind == GCS_FUNCTION ? SV_CALL_AFTER_CLEAR
-                                           : SV_TOUCH_AFTER_CLEAR,
-                callback, "weakref",
-                "weakref %s called its callback %s after gc tp_clear'ed it%s; "
-                "chain: %s -> weakref %s -> callback %s",
-                heap_label(s, wr), heap_label(s, callback),
-                c->kind != GCS_FUNCTION ? ""
-                : s->pol.function_clear == PF_UNCALLABLE
-                    ? " (func_code is NULL: a crash)"
-                    : " (an emptied function)",
-                how.p ? how.p : "", heap_label(s, wr), heap_label(s, callback));
+    graph_path_add(s, wr, GRAPH_HOP_WEAKREF, 0, NULL);
+    graph_path_add(s, callback, GRAPH_HOP_CALLBACK, 0, NULL);
+    violate_callback(s, wr, callback, how.p ? how.p : "");
     buf_free(&how);
     return -1;
   }

@@ -85,5 +85,18 @@ grep -q "^suppressed: $tmp/known.supp:1: bpo-38006" "$tmp/out" && pass=$((pass+1
 printf '# known\nkind call-after-clear\n' >"$tmp/bad.supp"
 check "suppression without reason" 2 "bad.supp:2: a suppression needs a reason" "$g" replay "$tmp/b.bin" --suppressions "$tmp/bad.supp"
 check "unknown option" 2 "unknown option '--frob'" "$g" replay "$tmp/b.bin" --frob
+# pictures: the options (what they draw: tests/pictures_test.py)
+check "--dot needs a value" 2 "--dot needs a value" "$g" run "$s" --dot
+check "--timeline needs a value" 2 "--timeline needs a value" "$g" replay "$tmp/b.bin" --timeline
+check "encode takes no --dot" 2 "unknown option '--dot'" "$g" encode "$s" --dot "$tmp/x.dot"
+check "decode takes no --svg" 2 "unknown option '--svg=x.svg'" "$g" decode "$tmp/b.bin" --svg=x.svg
+check "--dot=FILE" 1 "" "$g" run "$s" --dot="$tmp/eq.dot"
+grep -q "^digraph gcsim {" "$tmp/eq.dot" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL --dot=FILE writes the DOT"; }
+check "--dot into a missing directory" 2 "^$tmp/nodir/x.dot:0: cannot write" "$g" run "$s" --dot "$tmp/nodir/x.dot"
+grep -q "^result: VIOLATION call-after-clear" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL the run still reports before the picture fails"; }
+check "--svg without dot" 2 "apt-get install graphviz" env PATH=/nonexistent "$g" run "$s" --svg "$tmp/x.svg"
+[ ! -s "$tmp/out" ] && [ ! -e "$tmp/x.svg" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL --svg without dot runs nothing, writes nothing"; }
+check "help tells the pictures" 0 "" "$g" help
+grep -q -- "--timeline F" "$tmp/out" && grep -q "apt-get install graphviz" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL help shows --dot/--svg/--timeline"; }
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -414,11 +414,16 @@ void free_paths(char **paths) {
   free(paths);
 }
 
-int run_file(struct run *r, const char *relpath, const char *policy,
-             unsigned flags) {
+char *repo_file(const char *relpath) {
   char *path = str_printf("%s/%s", GCSIM_SOURCE_DIR, relpath);
   char *text = path ? load_file(path, NULL) : NULL;
   free(path);
+  return text;
+}
+
+int run_file(struct run *r, const char *relpath, const char *policy,
+             unsigned flags) {
+  char *text = repo_file(relpath);
   if (!text) {
     memset(r, 0, sizeof *r);
     snprintf(r->error, sizeof r->error, "cannot read %s", relpath);

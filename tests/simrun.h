@@ -102,6 +102,10 @@ char *load_file(const char *path, size_t *len);
 size_t scenario_paths(char ***out);
 void free_paths(char **paths);
 
+/* The text of a file of the repository (path relative to the checkout),
+   NUL-terminated, or NULL; caller frees. */
+char *repo_file(const char *relpath);
+
 /* Parse a repository scenario file (path relative to the checkout) and run
    it, as run_text() does. */
 int run_file(struct run *r, const char *relpath, const char *policy,
