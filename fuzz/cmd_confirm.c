@@ -67,7 +67,7 @@ int cmd_confirm(int argc, char **argv) {
   }
   if (!file) return bad_usage("%s: missing input file", "confirm");
   struct input in;
-  int rc = load_input(file, force, 1, &in);
+  int rc = load_input(file, force, 0, &in); /* bytes: as the fuzzer ran them */
   if (rc) {
     free_input(&in);
     return rc;
@@ -104,6 +104,10 @@ int cmd_confirm(int argc, char **argv) {
   struct confirm_diff d;
   confirm_compare(&m, &r, &d);
   printf("scenario: %s (%u statements)\n", file, (unsigned)in.prog.nstmts);
+  if (in.info.truncated_at)
+    printf("          (the statement at byte %zu is cut off by the end of "
+           "the input: dropped, as the fuzzer did)\n",
+           in.info.truncated_at);
   printf("python:   %s (Python %s)\n", py.path, py.version);
   printf("model:    %s,oldgen_base=%ld%s\n", spec, r.oldgen,
          policy ? "" : " (the preset for that version; a policy line in the "
