@@ -737,6 +737,11 @@ int main(int argc, char **argv) {
     fputs(usage, stdout);
     return 0;
   }
+  for (int i = 2; i < argc; i++) /* gcsim COMMAND --help */
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(usage, stdout);
+      return 0;
+    }
   if (!strcmp(cmd, "policies")) return cmd_policies();
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 2, argv + 2);

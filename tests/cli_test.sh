@@ -24,6 +24,8 @@ check "bad trace" 2 "--trace takes text or jsonl" "$g" run "$s" --trace xml
 check "unknown command" 2 "unknown command" "$g" frobnicate
 check "no args" 2 "usage" "$g"
 check "help" 0 "" "$g" help
+check "run --help" 0 "" "$g" run --help
+check "confirm -h" 0 "" "$g" confirm -h
 check "policies" 0 "" "$g" policies
 printf 'new a object\nlink a b\n' >"$tmp/unbound.gcs"
 check "unbound name" 2 "unbound.gcs:2: name 'b' is not bound here" "$g" run "$tmp/unbound.gcs"
