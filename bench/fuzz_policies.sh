@@ -22,12 +22,6 @@ for pol in $pols; do
   n=$(ls "$d/artifacts" | grep -c '^crash-' || true)
   execs=$(grep -o 'exec/s: [0-9]*' "$d/log" | tail -1 || true)
   echo "== $pol: $min min, $n crash file(s), last $execs"
-  for c in "$d"/artifacts/crash-*; do
-    [ -e "$c" ] || continue
-    GCSIM_POLICY=$pol "$b/gcsim" replay "$c" --suppressions "$root/corpus/known-findings.supp" >"$c.replay" 2>&1 || true
-    sig=$(grep '^signature:' "$c.replay" | cut -d' ' -f2)
-    roles=$(grep '^roles:' "$c.replay" | cut -d' ' -f2)
-    echo "$sig $roles $(basename "$c")"
-  done | sort | awk '{ if ($1 != last) { print "   " $1 "  " $2 "  e.g. " $3; last = $1 } }'
+  crash_table "$pol" "$b/gcsim" "$root/corpus/known-findings.supp" "$d"/artifacts/crash-* | sed 's/^/   /'
 done
 echo "work directory: $work"

@@ -13,3 +13,26 @@ fuzz_build() {
 
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+# crash_table POLICY GCSIM SUPPRESSIONS FILE...: replay every crash file
+# (`gcsim replay`, through the harness the engines ran) and print one line
+# per signature, most frequent first:
+#   SIGNATURE  COUNT  known|new  ROLES  e.g. FILE
+# "known" when a suppression of SUPPRESSIONS matches (the replay says
+# "suppressed:"); an input that replays clean is "no-violation", new (worth
+# a look: a sanitizer report or a timeout of gcsim itself).
+crash_table() {
+  local pol=$1 g=$2 supp=$3 c out sig roles status
+  shift 3
+  for c in "$@"; do
+    [ -f "$c" ] || continue
+    out=$("$g" replay "$c" --policy "$pol" --suppressions "$supp" 2>&1 || true)
+    sig=$(sed -n 's/^signature: //p' <<<"$out" | head -1)
+    roles=$(sed -n 's/^roles: //p' <<<"$out" | head -1)
+    status=new
+    grep -q '^suppressed: ' <<<"$out" && status=known
+    echo "${sig:-no-violation} $status ${roles:--} $c"
+  done | awk '{ n[$1]++; if (!($1 in ex)) { ex[$1] = $4; st[$1] = $2; ro[$1] = $3 } }
+    END { for (s in n) printf "%-34s %5d  %-5s  %s  e.g. %s\n", s, n[s], st[s], ro[s], ex[s] }' |
+    sort -k2,2nr -k1,1
+}

@@ -2,8 +2,11 @@
 # Install what gcsim needs from Debian's packages (run as root on a fresh
 # Debian machine). Idempotent: quick when everything is already there.
 set -euo pipefail
-pkgs=(cmake make gcc clang libclang-rt-14-dev afl++ libxxhash-dev graphviz
-      python3 git)
+# llvm: llvm-profdata and llvm-cov (scripts/coverage.sh); zip, unzip: the
+# seed corpus zips of .clusterfuzzlite/build.sh; rsync: corpus sync between
+# machines (README, "Continuous and distributed fuzzing").
+pkgs=(cmake make gcc clang libclang-rt-14-dev llvm afl++ libxxhash-dev graphviz
+      python3 git zip unzip rsync)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
