@@ -277,9 +277,23 @@ case $engine in libfuzzer) start_libfuzzer ;; afl) start_afl ;; esac
 # the parent gives them. A minute later (the engines' own final merge),
 # whatever still runs is stopped.
 alive() { local p; for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+# The workers' children that lead process groups of their own: AFL++'s
+# fork servers call setsid(), and when afl-fuzz exits it leaves the CmpLog
+# target's persistent child stopped (SIGSTOP) in such a group.
+groups=()
+track_groups() {
+  local p c
+  for p in "${pids[@]}"; do
+    for c in $(pgrep -P "$p" 2>/dev/null || true); do
+      [ "$(ps -o pgid= -p "$c" 2>/dev/null | tr -d ' ')" = "$c" ] || continue
+      [[ " ${groups[*]} " == *" $c "* ]] || groups+=("$c")
+    done
+  done
+}
 next=$((t0 + interval))
 while alive; do
   sleep 1 || true
+  track_groups
   now=$(date +%s)
   [ "$now" -ge "$next" ] && { report_line; next=$((now + interval)); }
   if [ "$engine" = libfuzzer ] && [ "$now" -ge $((t0 + secs)) ]; then
@@ -288,6 +302,9 @@ while alive; do
   [ "$now" -gt $((t0 + secs + 60)) ] && { echo "farm: past the deadline, stopping the workers"; stop_workers; }
 done
 wait 2>/dev/null || true
+# Whatever is left in the workers' process groups, or in those of their
+# children, is debris (see track_groups).
+for p in "${pids[@]}" "${groups[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
 [ "$(date +%s)" -gt "$prev_t" ] && report_line
 trap - INT TERM
 

@@ -88,6 +88,8 @@ if [ -x "$b/gcsim-afl" ] && command -v afl-fuzz >/dev/null; then
   grep -q "command_line.*-S m2-s1 -c $b/gcsim-afl-cmplog" "$tmp/m2/afl/m2-s1/fuzzer_stats" 2>/dev/null && [ ! -d "$tmp/m2/afl/main" ] && ok || { bad "--machine m2"; tail -5 "$tmp/m2.out"; }
   bash "$farm" --engine afl --machine m2 -F "$src/corpus/seeds" --no-build -b "$b" >/dev/null 2>&1
   [ $? -eq 2 ] && ok || bad "--machine with -F must exit 2 (no main to import)"
+  # no CmpLog child left behind (only this test runs gcsim-afl-cmplog)
+  pgrep -f "$b/gcsim-afl-cmplog" >/dev/null && bad "gcsim-afl-cmplog processes left: $(pgrep -f "$b/gcsim-afl-cmplog" | tr '\n' ' ')" || ok
 else
   echo "note: gcsim-afl or afl-fuzz missing, AFL++ part skipped"
 fi
