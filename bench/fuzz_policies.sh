@@ -32,22 +32,7 @@ for pol in $pols; do
   n=$(ls "$d/artifacts" | grep -c '^crash-' || true)
   execs=$(grep -o 'exec/s: [0-9]*' "$d/log" | tail -1 || true)
   echo "== $pol: $min min, $n crash file(s), last $execs"
-  py=$(python_for "$pol")
-  for c in "$d"/artifacts/crash-*; do
-    [ -e "$c" ] || continue
-    GCSIM_POLICY=$pol "$b/gcsim" replay "$c" --suppressions "$root/corpus/known-findings.supp" >"$c.replay" 2>&1 || true
-    sig=$(grep '^signature:' "$c.replay" | cut -d' ' -f2)
-    roles=$(grep '^roles:' "$c.replay" | cut -d' ' -f2)
-    if [ -z "$py" ]; then
-      real="no-interpreter"
-    elif "$b/gcsim" confirm "$c" --bytes --python "$py" --policy "$pol" >"$c.confirm" 2>&1; then
-      real="confirmed-by-$("$py" -c 'import platform; print(platform.python_version())')"
-    else
-      real="DIFFERS(see-$c.confirm)"
-    fi
-    echo "$sig $roles $real $(basename "$c")"
-  done | sort | awk '{ n[$1]++; if (!($1 in first)) { first[$1] = $0 } }
-    END { for (k in first) { split(first[k], f, " ");
-      print "   " f[1] "  " f[2] "  " f[3] "  x" n[k] "  e.g. " f[4] } }' | sort
+  CONFIRM_PYTHON=$(python_for "$pol") \
+    crash_table "$pol" "$b/gcsim" "$root/corpus/known-findings.supp" "$d"/artifacts/crash-* | sed 's/^/   /'
 done
 echo "work directory: $work"

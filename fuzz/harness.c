@@ -9,12 +9,11 @@
 #include "gcsim/fileio.h"
 #include "gcsim/harness.h"
 
-int harness_init(struct harness *h, const char *policy,
-                 const char *suppressions, char *err, size_t errlen) {
-  memset(h, 0, sizeof *h);
-  suppress_init(&h->sup);
+/* The policy: the caller's, else $GCSIM_POLICY, else fallback. */
+static int init_policy(struct harness *h, const char *policy,
+                       const char *fallback, char *err, size_t errlen) {
   if (!policy) policy = getenv("GCSIM_POLICY");
-  if (!policy || !*policy) policy = HARNESS_DEFAULT_POLICY;
+  if (!policy || !*policy) policy = fallback;
   if (strlen(policy) >= sizeof h->policy_text) {
     snprintf(err, errlen, "policy text longer than %zu characters",
              sizeof h->policy_text - 1);
@@ -26,24 +25,55 @@ int harness_init(struct harness *h, const char *policy,
     return -1;
   }
   strcpy(h->policy_text, policy);
-  if (!suppressions) suppressions = getenv("GCSIM_SUPPRESSIONS");
-  if (!suppressions || !*suppressions) return 0;
-  if (strlen(suppressions) >= sizeof h->sup_path) {
-    snprintf(err, errlen, "%s:0: path too long", suppressions);
-    return -1;
-  }
-  size_t len;
-  char *text = fileio_read(suppressions, &len);
-  if (!text) {
-    snprintf(err, errlen, "%s:0: cannot read the suppressions file",
-             suppressions);
-    return -1;
-  }
-  int rc = suppress_parse(text, len, suppressions, &h->sup, err, errlen);
-  free(text);
-  if (rc) return -1;
-  strcpy(h->sup_path, suppressions);
   return 0;
+}
+
+/* Parse a suppressions text into h->sup; name is what reports call it. */
+static int load_suppressions(struct harness *h, const char *text, size_t len,
+                             const char *name, char *err, size_t errlen) {
+  if (strlen(name) >= sizeof h->sup_path) {
+    snprintf(err, errlen, "%s:0: path too long", name);
+    return -1;
+  }
+  if (suppress_parse(text, len, name, &h->sup, err, errlen)) return -1;
+  strcpy(h->sup_path, name);
+  return 0;
+}
+
+/* The suppressions file at path, or none when path is NULL or "". */
+static int load_suppressions_file(struct harness *h, const char *path,
+                                  char *err, size_t errlen) {
+  if (!path || !*path) return 0;
+  size_t len;
+  char *text = fileio_read(path, &len);
+  if (!text) {
+    snprintf(err, errlen, "%s:0: cannot read the suppressions file", path);
+    return -1;
+  }
+  int rc = load_suppressions(h, text, len, path, err, errlen);
+  free(text);
+  return rc;
+}
+
+int harness_init(struct harness *h, const char *policy,
+                 const char *suppressions, char *err, size_t errlen) {
+  memset(h, 0, sizeof *h);
+  suppress_init(&h->sup);
+  if (init_policy(h, policy, HARNESS_DEFAULT_POLICY, err, errlen)) return -1;
+  if (!suppressions) suppressions = getenv("GCSIM_SUPPRESSIONS");
+  return load_suppressions_file(h, suppressions, err, errlen);
+}
+
+int harness_init_builtin(struct harness *h, const struct harness_builtin *b,
+                         char *err, size_t errlen) {
+  memset(h, 0, sizeof *h);
+  suppress_init(&h->sup);
+  if (init_policy(h, NULL, b->policy, err, errlen)) return -1;
+  const char *env = getenv("GCSIM_SUPPRESSIONS");
+  if (env) return load_suppressions_file(h, env, err, errlen);
+  if (!b->sup_text) return 0;
+  return load_suppressions(h, b->sup_text, strlen(b->sup_text), b->sup_name,
+                           err, errlen);
 }
 
 void harness_free(struct harness *h) { suppress_free(&h->sup); }

@@ -4,12 +4,21 @@
 ** GCSIM_POLICY picks the policy (default cpython-main), GCSIM_SUPPRESSIONS
 ** a suppressions file. A finding prints a report and aborts, so libFuzzer
 ** saves the input as a crash; `gcsim replay CRASH` reproduces it.
+**
+** Built with -DGCSIM_FUZZ_POLICY="cpython-3.8" (the per-policy fuzzers of
+** .clusterfuzzlite/build.sh, gcsim_fuzz_cpython_38 ...), the binary needs
+** no environment, since ClusterFuzzLite sets none: that policy is the
+** default, and corpus/known-findings.supp, compiled in (the generated
+** known_findings.h), the suppressions. The variables still override both.
 */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "gcsim/harness.h"
+#ifdef GCSIM_FUZZ_POLICY
+#include "known_findings.h" /* known_findings_text: the file's text */
+#endif
 
 /* libFuzzer's API has no context argument: the harness lives here, set up
    once and read-only afterwards. */
@@ -22,7 +31,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
   char err[700];
-  if (harness_init(&harness, NULL, NULL, err, sizeof err)) {
+#ifdef GCSIM_FUZZ_POLICY
+  static const struct harness_builtin builtin = {
+      GCSIM_FUZZ_POLICY, "corpus/known-findings.supp (built in)",
+      known_findings_text};
+  int rc = harness_init_builtin(&harness, &builtin, err, sizeof err);
+#else
+  int rc = harness_init(&harness, NULL, NULL, err, sizeof err);
+#endif
+  if (rc) {
     fprintf(stderr, "gcsim-fuzz: %s\n", err);
     exit(2);
   }

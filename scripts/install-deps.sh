@@ -3,9 +3,12 @@
 # Debian machine). Idempotent: quick when everything is already there.
 set -euo pipefail
 # graphviz draws the pictures (--svg, --timeline); chromium opens the
-# timeline page headless in tests/timeline_browser.py.
-pkgs=(cmake make gcc clang libclang-rt-14-dev afl++ libxxhash-dev graphviz
-      chromium python3 git)
+# timeline page headless in tests/timeline_browser.py; llvm: llvm-profdata
+# and llvm-cov (scripts/coverage.sh); zip, unzip: the seed corpus zips of
+# .clusterfuzzlite/build.sh; rsync: corpus sync between machines (README,
+# "Continuous and distributed fuzzing").
+pkgs=(cmake make gcc clang libclang-rt-14-dev llvm afl++ libxxhash-dev graphviz
+      chromium python3 git zip unzip rsync)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,8 +1,10 @@
 /*
 ** test_fuzz.c — the fuzz layer above the codec: the harness agrees with a
 ** traced run, minimization keeps the roles and shrinks, signatures ignore
-** names, suppressions parse and match.
+** names, suppressions parse and match, built-in defaults yield to the
+** environment.
 */
+#define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,15 +258,27 @@ TEST(suppression_errors_name_the_line) {
   ASSERT_CONTAINS(err, "n.supp:1: NUL byte");
 }
 
-TEST(harness_finding_and_suppression) {
-  char *text = corpus_text("bpo38006.gcs");
+/* The fuzz bytes of corpus/scenarios/NAME into bytes (buf_init'ed);
+   returns 0, or -1 when the scenario does not parse or encode. */
+static int corpus_bytes(const char *name, struct gcs_buf *bytes) {
+  char *text = corpus_text(name);
   struct gcs_program p;
-  ASSERT_TRUE(text && parse(text, &p) == 0);
+  if (!text || parse(text, &p) != 0) {
+    free(text);
+    return -1;
+  }
   free(text);
+  char err[300];
+  int rc = codec_encode(&p, bytes, err, sizeof err);
+  program_free(&p);
+  return rc;
+}
+
+TEST(harness_finding_and_suppression) {
   struct gcs_buf bytes;
   buf_init(&bytes);
+  ASSERT_EQ_INT(corpus_bytes("bpo38006.gcs", &bytes), 0);
   char err[300];
-  ASSERT_EQ_INT(codec_encode(&p, &bytes, err, sizeof err), 0);
   struct harness h;
   ASSERT_EQ_INT(harness_init(&h, "cpython-3.8b4", "", err, sizeof err), 0);
   struct harness_result r;
@@ -292,5 +306,68 @@ TEST(harness_finding_and_suppression) {
   ASSERT_EQ_INT(harness_init(&h, "cpython-4.0", "", err, sizeof err), -1);
   ASSERT_CONTAINS(err, "cpython-4.0");
   buf_free(&bytes);
-  program_free(&p);
+}
+
+/* A copy of the variable's value, or NULL when unset. */
+static char *env_copy(const char *name) {
+  const char *v = getenv(name);
+  return v ? str_printf("%s", v) : NULL;
+}
+
+static void env_restore(const char *name, char *value) {
+  if (value)
+    setenv(name, value, 1);
+  else
+    unsetenv(name);
+  free(value);
+}
+
+/* What a per-policy fuzzer has built in (.clusterfuzzlite/build.sh): its
+   policy and suppressions hold while the environment names none; each
+   variable overrides its default, and an empty GCSIM_SUPPRESSIONS turns
+   the built-in suppressions off. */
+TEST(harness_builtin_defaults_yield_to_the_environment) {
+  char *saved_pol = env_copy("GCSIM_POLICY");
+  char *saved_sup = env_copy("GCSIM_SUPPRESSIONS");
+  struct gcs_buf bytes;
+  buf_init(&bytes);
+  ASSERT_EQ_INT(corpus_bytes("bpo38006.gcs", &bytes), 0);
+  const struct harness_builtin b = {
+      "cpython-3.8b4", "known.supp (built in)",
+      "kind call-after-clear cpython-3.8b4: bpo-38006\n"};
+  struct harness h;
+  struct harness_result r;
+  char err[700];
+  unsetenv("GCSIM_POLICY");
+  unsetenv("GCSIM_SUPPRESSIONS");
+  ASSERT_EQ_INT(harness_init_builtin(&h, &b, err, sizeof err), 0);
+  ASSERT_EQ_STR(h.policy_text, "cpython-3.8b4");
+  ASSERT_EQ_STR(h.sup_path, "known.supp (built in)");
+  ASSERT_EQ_INT(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &r),
+                0);
+  ASSERT_TRUE(r.suppressed != NULL);
+  harness_free(&h);
+  setenv("GCSIM_SUPPRESSIONS", "", 1); /* off: the crash is a finding */
+  ASSERT_EQ_INT(harness_init_builtin(&h, &b, err, sizeof err), 0);
+  ASSERT_EQ_STR(h.sup_path, "");
+  ASSERT_EQ_INT(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &r),
+                1);
+  harness_free(&h);
+  setenv("GCSIM_POLICY", "cpython-3.8", 1);
+  ASSERT_EQ_INT(harness_init_builtin(&h, &b, err, sizeof err), 0);
+  ASSERT_EQ_STR(h.policy_text, "cpython-3.8");
+  harness_free(&h);
+  setenv("GCSIM_SUPPRESSIONS", "/nonexistent/gcsim.supp", 1);
+  ASSERT_EQ_INT(harness_init_builtin(&h, &b, err, sizeof err), -1);
+  ASSERT_CONTAINS(err, "/nonexistent/gcsim.supp:0: cannot read");
+  harness_free(&h);
+  unsetenv("GCSIM_SUPPRESSIONS");
+  const struct harness_builtin bad = {"cpython-main", "bad (built in)",
+                                      "kind no-such-kind: x\n"};
+  ASSERT_EQ_INT(harness_init_builtin(&h, &bad, err, sizeof err), -1);
+  ASSERT_CONTAINS(err, "bad (built in):1");
+  harness_free(&h);
+  env_restore("GCSIM_POLICY", saved_pol);
+  env_restore("GCSIM_SUPPRESSIONS", saved_sup);
+  buf_free(&bytes);
 }

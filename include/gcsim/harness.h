@@ -42,6 +42,21 @@ struct harness {
 */
 int harness_init(struct harness *h, const char *policy,
                  const char *suppressions, char *err, size_t errlen);
+/*
+** What a fuzz binary has built in, for engines that set no environment
+** (ClusterFuzzLite, OSS-Fuzz): a policy used when $GCSIM_POLICY is unset or
+** empty, and a suppressions text used when $GCSIM_SUPPRESSIONS is unset
+** (set, it names the file to use instead; set but empty, none at all).
+*/
+struct harness_builtin {
+  const char *policy;   /* a policy text, as for harness_init() */
+  const char *sup_name; /* how reports name sup_text, e.g. "FILE (built in)" */
+  const char *sup_text; /* a suppressions file's text, or NULL for none */
+};
+
+/* harness_init() with those defaults; returns as harness_init() does. */
+int harness_init_builtin(struct harness *h, const struct harness_builtin *b,
+                         char *err, size_t errlen);
 void harness_free(struct harness *h);
 
 struct harness_result {
