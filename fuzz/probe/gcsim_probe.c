@@ -663,7 +663,15 @@ static PyObject *call_with(PyObject *self, Py_ssize_t nargs,
                   self);
     }
   }
-  if (!o->cleared) run_script(o->call_script, self, wr, "callback");
+  if (!o->cleared) {
+    /* the callee's frame holds its function and argument while it runs,
+       as a Python function's frame does (weakref.c's call_callback) */
+    Py_INCREF(self);
+    Py_XINCREF(wr);
+    run_script(o->call_script, self, wr, "callback");
+    Py_DECREF(self);
+    Py_XDECREF(wr);
+  }
   Py_RETURN_NONE;
 }
 
