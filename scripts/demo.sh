@@ -32,3 +32,15 @@ echo "== its trace under cpython-3.8b4 =="
 echo
 echo "== the same reproducer under cpython-3.8 (the fix, GH-16495) =="
 ./$b/gcsim run "$work/repro.gcs" --policy cpython-3.8 | tail -3
+# and, where pyenv has them, what real interpreters do with it (gcsim
+# confirm runs it in CPython through the probe extension): 3.7 has no
+# function tp_clear and calls the callback harmlessly; 3.8+ clear the trash
+# weakref first. No 3.8b4 is installed: the crash itself is the model's.
+root=${PYENV_ROOT:-$HOME/.pyenv}
+for m in 7 8; do
+  py=$(ls -d "$root"/versions/3.$m.*/bin/python3 2>/dev/null | sort -V | tail -1 || true)
+  [ -n "$py" ] || continue
+  echo
+  echo "== gcsim confirm: the reproducer in the real Python 3.$m =="
+  ./$b/gcsim confirm "$work/repro.gcs" --python "$py" | grep -E '^(python|model|verdict|result):' || true
+done
