@@ -32,6 +32,10 @@ struct parser {
   uint32_t *used_line; /* first line a script names each symbol (+0) */
   uint8_t *ever_bound;
   uint32_t exit_line; /* line of `exit`, 0 before it */
+  /* names to symbols: open addressing, 1 + symbol index, 0 = empty; at
+     most half full (a linear search made big scenarios quadratic) */
+  uint32_t *htab;
+  uint32_t hcap;
 };
 
 static int fail(struct parser *ps, const char *fmt, ...)
@@ -81,6 +85,43 @@ static int is_ident(const char *s) {
   return 1;
 }
 
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+  return h;
+}
+
+/* Insert symbol sym (whose name is not in the table yet). */
+static int hash_insert(struct parser *ps, uint32_t sym) {
+  if (2 * (sym + 1) > ps->hcap) {
+    uint32_t cap = ps->hcap ? ps->hcap * 2 : 64;
+    uint32_t *t = calloc(cap, sizeof *t);
+    if (!t) return -1;
+    free(ps->htab);
+    ps->htab = t;
+    ps->hcap = cap;
+    for (uint32_t i = 0; i < sym; i++) /* rehash every symbol */
+      if (hash_insert(ps, i)) return -1;
+  }
+  uint32_t i = name_hash(ps->prog->syms[sym]) & (ps->hcap - 1);
+  while (ps->htab[i]) i = (i + 1) & (ps->hcap - 1);
+  ps->htab[i] = sym + 1;
+  return 0;
+}
+
+/* program_sym() through the table. */
+static uint32_t intern(struct parser *ps, const char *name) {
+  if (ps->hcap) {
+    uint32_t i = name_hash(name) & (ps->hcap - 1);
+    for (; ps->htab[i]; i = (i + 1) & (ps->hcap - 1))
+      if (strcmp(ps->prog->syms[ps->htab[i] - 1], name) == 0)
+        return ps->htab[i] - 1;
+  }
+  uint32_t sym = program_sym_new(ps->prog, name);
+  if (sym == UINT32_MAX || hash_insert(ps, sym)) return UINT32_MAX;
+  return sym;
+}
+
 /* Intern an identifier that names an object (not self/arg). */
 static int name_sym(struct parser *ps, const char *tok, uint32_t *sym) {
   if (!is_ident(tok))
@@ -90,7 +131,7 @@ static int name_sym(struct parser *ps, const char *tok, uint32_t *sym) {
   if (strlen(tok) > GCS_MAX_NAME)
     return fail(ps, "name '%.20s...' is longer than %d characters", tok,
                 GCS_MAX_NAME);
-  uint32_t s = program_sym(ps->prog, tok);
+  uint32_t s = intern(ps, tok);
   if (s == UINT32_MAX) return fail(ps, "out of memory");
   if (sync_syms(ps)) return -1;
   *sym = s;
@@ -487,6 +528,7 @@ int scenario_parse(const char *text, size_t len, const char *fname,
       fail(&ps, "script names '%s', which no statement binds", prog->syms[s]);
     }
   free(ps.bound);
+  free(ps.htab);
   free(ps.used_line);
   free(ps.ever_bound);
   if (ps.failed) {

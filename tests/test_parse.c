@@ -290,6 +290,35 @@ static const char *roundtrip(const char *text, char *why, size_t n) {
   return why;
 }
 
+/* Many names: each interned once, found again by every later use (the
+   parser's name table grows and rehashes many times on the way). */
+TEST(many_names_interned_once) {
+  struct gcs_buf b;
+  buf_init(&b);
+  for (int i = 0; i < 3000; i++) buf_printf(&b, "new n%d object\n", i);
+  for (int i = 1; i < 3000; i++) buf_printf(&b, "link n%d n%d\n", i, i - 1);
+  struct gcs_program p;
+  char err[256];
+  ASSERT_EQ_INT(scenario_parse(b.p, b.len, "many.gcs", &p, err, sizeof err), 0);
+  buf_free(&b);
+  ASSERT_EQ_INT((int)p.nsyms, 3000);
+  for (uint32_t i = 0; i < p.nstmts; i++) {
+    const struct gcs_stmt *st = &p.stmts[i];
+    char want[16];
+    if (st->op == GCS_NEW) {
+      snprintf(want, sizeof want, "n%u", (unsigned)i);
+      ASSERT_EQ_STR(p.syms[st->sym], want);
+    } else {
+      unsigned k = (unsigned)(i - 3000 + 1);
+      snprintf(want, sizeof want, "n%u", k);
+      ASSERT_EQ_STR(p.syms[st->a.sym], want);
+      snprintf(want, sizeof want, "n%u", k - 1);
+      ASSERT_EQ_STR(p.syms[st->b.sym], want);
+    }
+  }
+  program_free(&p);
+}
+
 TEST(roundtrip_bpo38006) {
   char why[2048];
   char *text = load_file(GCSIM_SOURCE_DIR "/corpus/scenarios/bpo38006.gcs",
