@@ -929,9 +929,10 @@ static void stmt(const struct stmt *st) {
   }
   case OP_GET_OBJECTS: do_get_objects(); return;
   case OP_EXIT: {
-    /* run.c's stmt_exit: globals dropped newest first, then one full
+    /* run.c's stmt_exit: globals dropped oldest first, then one full
        collection without gc.callbacks (_PyGC_CollectNoFail) */
-    for (int i = nglobals; i-- > 0 && !stopped;) {
+    int n = nglobals;
+    for (int i = 0; i < n && !stopped; i++) {
       PyObject *o = globals[i].obj;
       if (!o) continue;
       int sym = globals[i].sym;
