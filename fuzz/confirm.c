@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "gcsim/confirm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -151,6 +152,51 @@ static const char *last_line(struct gcs_buf *b) {
   return nl ? nl + 1 : b->p;
 }
 
+/*
+** After a new probe was built in dir: write dir/origin (the interpreter and
+** its version), and remove the other probe-* directories of root with the
+** same origin (builds of an older probe source for the same interpreter).
+** Best effort: a failure leaves a stale build behind, nothing worse.
+*/
+static void prune_stale(const char *root, const char *dir, const char *python,
+                        const char *version) {
+  char origin[1200], line[1200];
+  int n = snprintf(line, sizeof line, "%s %s\n", version, python);
+  snprintf(origin, sizeof origin, "%s/origin", dir);
+  if (n <= 0 || fileio_write(origin, line, (size_t)n)) return;
+  DIR *d = opendir(root);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, "probe-", 6)) continue;
+    char other[1300], path[1600];
+    snprintf(other, sizeof other, "%s/%s", root, e->d_name);
+    if (!strcmp(other, dir)) continue;
+    snprintf(path, sizeof path, "%s/origin", other);
+    size_t len = 0;
+    char *text = NULL;
+    FILE *f = fopen(path, "r");
+    if (f) {
+      char buf[1200];
+      len = fread(buf, 1, sizeof buf - 1, f);
+      buf[len] = 0;
+      fclose(f);
+      text = strcmp(buf, line) == 0 ? buf : NULL;
+    }
+    if (!text) continue;
+    DIR *od = opendir(other);
+    struct dirent *oe;
+    while (od && (oe = readdir(od))) {
+      if (oe->d_name[0] == '.') continue;
+      snprintf(path, sizeof path, "%s/%s", other, oe->d_name);
+      unlink(path);
+    }
+    if (od) closedir(od);
+    rmdir(other);
+  }
+  closedir(d);
+}
+
 int confirm_python_open(const char *python, struct confirm_python *py,
                         char *err, size_t errlen) {
   memset(py, 0, sizeof *py);
@@ -240,6 +286,7 @@ int confirm_python_open(const char *python, struct confirm_python *py,
   }
   buf_free(&out);
   buf_free(&eout);
+  prune_stale(root, py->module_dir, python, py->version);
   return 0;
 }
 

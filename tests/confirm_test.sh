@@ -66,6 +66,21 @@ if [ -n "$p38" ]; then
   check "confirm bytes" 0 "AGREE" "$g" confirm "$tmp/b.bin" --bytes --python "$p38"
 fi
 
+# The probe cache: a build for this interpreter is reused; a rebuild (a new
+# probe source) removes the older builds for the same interpreter.
+if [ -n "$p38" ]; then
+  c=$tmp/cache
+  GCSIM_CACHE=$c "$g" confirm "$s" --python "$p38" >/dev/null
+  first=$(ls "$c")
+  mkdir "$c/probe-stale" && cp "$c/$first/origin" "$c/probe-stale/" && touch "$c/probe-stale/x.so"
+  GCSIM_CACHE=$c "$g" confirm "$s" --python "$p38" >/dev/null
+  check "probe reused" 0 "" test -d "$c/probe-stale" -a -d "$c/$first"
+  rm -rf "${c:?}/$first"
+  GCSIM_CACHE=$c "$g" confirm "$s" --python "$p38" >/dev/null
+  check "stale probe pruned" 1 "" test -d "$c/probe-stale"
+  check "probe rebuilt" 0 "" test -f "$c/$first/origin"
+fi
+
 # Bad input: exit 2 with a message.
 check "missing file" 2 "^$tmp/nope.gcs:0: cannot open" "$g" confirm "$tmp/nope.gcs"
 printf 'new a object\nfrob a\n' >"$tmp/bad.gcs"
