@@ -977,6 +977,16 @@ static long long num(void) {
   return v;
 }
 
+/* A count of the digest: 0 .. 1,000,000, else an error (and 0). */
+static int count(void) {
+  long long v = num();
+  if (v < 0 || v > 1000000) {
+    PyErr_SetString(PyExc_ValueError, "gcsim probe: bad count");
+    return 0;
+  }
+  return (int)v;
+}
+
 static void word(char *out, size_t len) {
   while (*rd == ' ' || *rd == '\n') rd++;
   size_t n = 0;
@@ -995,7 +1005,13 @@ static void rd_path(struct path *p) {
     PyErr_SetString(PyExc_ValueError, "gcsim probe: bad path");
     p->n = 0;
   }
-  for (int i = 0; i < p->n; i++) p->step[i] = (int)num();
+  for (int i = 0; i < p->n; i++) {
+    p->step[i] = (int)num();
+    if (p->step[i] < STEP_CALL) {
+      PyErr_SetString(PyExc_ValueError, "gcsim probe: bad path step");
+      p->step[i] = STEP_CALL;
+    }
+  }
 }
 
 static PyObject *probe_load(PyObject *mod, PyObject *arg) {
@@ -1017,12 +1033,12 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
     return NULL;
   }
   max_actions = num();
-  nsyms = (int)num();
+  nsyms = count();
   for (int i = 0; i < nsyms; i++) {
     word(w, sizeof w);
     new_label(w);
   }
-  nstmts = (int)num();
+  nstmts = count();
   stmts = calloc((size_t)(nstmts + 1), sizeof *stmts);
   for (int i = 0; i < nstmts; i++) {
     struct stmt *s = &stmts[i];
@@ -1037,7 +1053,7 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
     rd_path(&s->b);
     rd_path(&s->c);
   }
-  nacts = (int)num();
+  nacts = count();
   acts = calloc((size_t)(nacts + 1), sizeof *acts);
   for (int i = 0; i < nacts; i++) {
     struct act *a = &acts[i];
@@ -1048,7 +1064,7 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
     rd_path(&a->b);
     rd_path(&a->c);
   }
-  nscripts = (int)num();
+  nscripts = count();
   scripts = calloc((size_t)(nscripts + 1), sizeof *scripts);
   for (int i = 0; i < nscripts; i++) {
     scripts[i].first = (int)num();
@@ -1060,12 +1076,19 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
     }
   }
   if (PyErr_Occurred()) return NULL;
-  for (int i = 0; i < nstmts; i++)
-    if (stmts[i].sym < 0 || stmts[i].sym > nsyms ||
-        (stmts[i].sym == nsyms && nsyms > 0)) {
-      PyErr_SetString(PyExc_ValueError, "gcsim probe: bad symbol");
+  /* a malformed digest is refused, never run: every index in range */
+  for (int i = 0; i < nstmts; i++) {
+    const struct stmt *st = &stmts[i];
+    int binds = st->op == OP_NEW || st->op == OP_WEAKREF || st->op == OP_DEL ||
+                st->op == OP_ON_FINALIZE || st->op == OP_ON_CALL;
+    if (st->op < 0 || st->op >= NOPS || (binds && st->sym >= nsyms) ||
+        st->sym < 0 || (st->op == OP_NEW && (st->kind < 0 ||
+                                             st->kind >= K_WEAKREF ||
+                                             st->flags < 0 || st->flags > 3))) {
+      PyErr_Format(PyExc_ValueError, "gcsim probe: bad statement %d", i + 1);
       return NULL;
     }
+  }
   names = calloc((size_t)(nsyms + 1), sizeof *names);
   name_global = calloc((size_t)(nsyms + 1), sizeof *name_global);
   if (!stmts || !acts || !scripts || !names || !name_global)
