@@ -96,10 +96,18 @@ int cmd_confirm(int argc, char **argv) {
     return 2;
   }
   struct confirm_side m, r;
-  if (confirm_run(&py, &in.prog, &pol, &m, &r, err, sizeof err) < 0) {
+  int st = confirm_run(&py, &in.prog, &pol, &m, &r, err, sizeof err);
+  if (st < 0) {
     fprintf(stderr, "gcsim confirm: %s\n", err);
     free_input(&in);
     return 2;
+  }
+  if (st == SIM_INTERNAL) {
+    fprintf(stderr, "gcsim: internal error of the model: %s\n", m.verdict);
+    confirm_side_free(&m);
+    confirm_side_free(&r);
+    free_input(&in);
+    return 3;
   }
   struct confirm_diff d;
   confirm_compare(&m, &r, &d);
@@ -296,16 +304,15 @@ static void worker(const struct job *jb, const struct confirm_python *py,
       program_free(&p);
       continue;
     }
-    if (st == SIM_BADINPUT || st == SIM_INTERNAL) {
-      fprintf(out, "%d s\t%s\tmodel: %s\n", k, name, m.verdict);
-      confirm_side_free(&m);
-      confirm_side_free(&r);
-      program_free(&p);
-      continue;
-    }
     struct confirm_diff d;
     confirm_compare(&m, &r, &d);
-    if (!strcmp(r.verdict, "budget")) {
+    /* skipped only when both sides ran out of the action budget after the
+       same events; a budget on one side only is a difference */
+    int both_budget = !strcmp(m.verdict, "budget") &&
+                      !strcmp(r.verdict, "budget");
+    if (st == SIM_INTERNAL) {
+      fprintf(out, "%d d\t%s\tmodel %s\n", k, name, m.verdict);
+    } else if (both_budget && d.agree) {
       fprintf(out, "%d s\t%s\tbudget\n", k, name);
     } else if (d.agree) {
       const char *ev = m.lines.p ? m.lines.p : "";
@@ -469,13 +476,24 @@ int cmd_differential(int argc, char **argv) {
       if (!outs[w]) return 3;
       fflush(stdout);
       pids[w] = fork();
+      if (pids[w] < 0) continue;
       if (pids[w] == 0) {
         worker(&jb, &py, &pol, w, nw, outs[w]);
         fflush(outs[w]);
         _exit(0);
       }
     }
-    for (int w = 0; w < nw; w++) waitpid(pids[w], NULL, 0);
+    for (int w = 0; w < nw; w++) {
+      int wst = 0;
+      if (pids[w] < 0 || waitpid(pids[w], &wst, 0) < 0 || !WIFEXITED(wst) ||
+          WEXITSTATUS(wst) != 0) {
+        /* its programs are missing from the table: say so */
+        printf("%-8s worker %d of %d %s: its programs are not counted\n",
+               py.version, w + 1, nw,
+               pids[w] < 0 ? "could not start" : "failed");
+        all_agree = 0;
+      }
+    }
     int agree = 0, skipped = 0, agree_s = 0, agree_g = 0, agree_m = 0;
     int with[4] = {0, 0, 0, 0}; /* collection, callback, finalizer, viol. */
     for (int w = 0; w < nw; w++) {

@@ -40,12 +40,19 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ---- running a child process ---- */
 
+#define RUN_TIMED_OUT (-2)
+
 /*
 ** Run argv; collect its stdout and stderr. Returns the exit status
-** (128 + signal when killed), or -1 when it could not be started.
+** (128 + signal when killed by a signal), RUN_TIMED_OUT when it ran longer
+** than RUN_TIMEOUT_S (it is killed), or -1 when it could not be started or
+** waited for.
 */
 static int run_capture(char *const argv[], struct gcs_buf *out,
                        struct gcs_buf *errout) {
+  /* an inherited SIG_IGN would let the kernel reap the child before
+     waitpid() could report its status */
+  signal(SIGCHLD, SIG_DFL);
   int po[2], pe[2];
   if (pipe(po)) return -1;
   if (pipe(pe)) {
@@ -73,6 +80,7 @@ static int run_capture(char *const argv[], struct gcs_buf *out,
   struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
   int open_fds = 2;
   time_t start = time(NULL);
+  int timed_out = 0;
   char chunk[8192];
   while (open_fds) {
     int r = poll(fds, 2, 1000);
@@ -80,6 +88,7 @@ static int run_capture(char *const argv[], struct gcs_buf *out,
     if (time(NULL) - start > RUN_TIMEOUT_S) {
       kill(pid, SIGKILL);
       buf_puts(errout, "(timed out)\n");
+      timed_out = 1;
       break;
     }
     for (int i = 0; i < 2; i++) {
@@ -98,8 +107,11 @@ static int run_capture(char *const argv[], struct gcs_buf *out,
   for (int i = 0; i < 2; i++)
     if (fds[i].fd >= 0) close(fds[i].fd);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
+  if (w < 0) return -1;
+  if (timed_out) return RUN_TIMED_OUT;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
@@ -470,7 +482,11 @@ int confirm_real(const struct confirm_python *py,
   buf_init(&eout);
   int rc = run_capture(argv, &out->lines, &eout);
   unlink(path);
-  if (rc > 128 && rc < 128 + 65) {
+  if (rc == RUN_TIMED_OUT) {
+    /* never a crash: a loop of the interpreter is not a verdict */
+    snprintf(out->verdict, sizeof out->verdict, "timeout (%d s)",
+             RUN_TIMEOUT_S);
+  } else if (rc > 128 && rc < 128 + 65) {
     /* the interpreter crashed: its events up to the crash are the record */
     snprintf(out->verdict, sizeof out->verdict, "crash (signal %d)",
              rc - 128);
@@ -498,14 +514,18 @@ int confirm_real(const struct confirm_python *py,
     snprintf(out->verdict, sizeof out->verdict, "budget");
   }
   out->nlines = count_lines(&out->lines);
-  /* the verdict: the violation line, if any (it is the last event) */
-  if (out->lines.p && !b && rc == 0) {
-    const char *v = strstr(out->lines.p, " violation ");
-    if (v) {
-      const char *end = strchr(v, '\n');
-      int n = end ? (int)(end - v - 1) : (int)strlen(v + 1);
-      snprintf(out->verdict, sizeof out->verdict, "%.*s", n, v + 1);
+  /* the verdict: a violation event line ("STEP violation KIND OBJ"), if
+     any: the event word, not a name that happens to be "violation" */
+  for (const char *p = out->lines.p; p && *p && !b && rc == 0;) {
+    const char *end = strchr(p, '\n');
+    int len = end ? (int)(end - p) : (int)strlen(p);
+    const char *sp = memchr(p, ' ', (size_t)len);
+    if (sp && !strncmp(sp, " violation ", 11)) {
+      snprintf(out->verdict, sizeof out->verdict, "%.*s",
+               len - (int)(sp + 1 - p), sp + 1);
+      break;
     }
+    p = end ? end + 1 : p + len;
   }
   return 0;
 }

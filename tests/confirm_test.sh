@@ -66,6 +66,22 @@ if [ -n "$p38" ]; then
   check "confirm bytes" 0 "AGREE" "$g" confirm "$tmp/b.bin" --bytes --python "$p38"
 fi
 
+# Found by review: a name that is an event word is not an event, and a
+# callback-less weakref that CPython hands back (made by a finalizer of the
+# collection the allocation set off) keeps its label.
+p311=$(py 11)
+if [ -n "$p311" ]; then
+  printf 'new t object\nnew cb function\nweakref violation t cb\ndel t\n' >"$tmp/viol.gcs"
+  check "a weakref named violation" 0 "verdict:  model clean; python clean" \
+    "$g" confirm "$tmp/viol.gcs" --python "$p311"
+  printf '%s\n' 'gc disable' 'new h object' 'new y object' 'new t object fin' \
+    'link t t' 'on t finalize: weakref h y' 'del t' 'threshold 1 10 10' \
+    'gc enable' 'weakref w y' 'gc disable' 'new c object' 'link c c' \
+    'link c w' 'del w' 'del h' 'del c' 'gc saveall on' 'collect' >"$tmp/wrshare.gcs"
+  check "a shared weakref keeps its label" 0 "garbage w1" \
+    "$g" confirm "$tmp/wrshare.gcs" --python "$p311"
+fi
+
 # The probe cache: a build for this interpreter is reused; a rebuild (a new
 # probe source) removes the older builds for the same interpreter.
 if [ -n "$p38" ]; then

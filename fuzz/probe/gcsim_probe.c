@@ -477,7 +477,10 @@ static PyObject *new_weakref(PyObject *t, PyObject *c, int label) {
     PyErr_Clear();
     return NULL;
   }
-  if (shareable && w == head) return w;
+  /* CPython returned the existing callback-less ref: found before the
+     allocation, or made by a finalizer of a collection that the allocation
+     set off (a new weakref has exactly our one reference) */
+  if ((shareable && w == head) || (!c && Py_REFCNT(w) > 1)) return w;
   if (in_gc) wr_in_gc = 1;
   if (label < 0) {
     char buf[24];
@@ -1001,6 +1004,11 @@ static void rd_path(struct path *p) {
   p->root = (int)num();
   p->sym = (int)num();
   p->n = (int)num();
+  if (p->root < R_NONE || p->root > R_NAME ||
+      (p->root == R_NAME && (p->sym < 0 || p->sym >= nsyms))) {
+    PyErr_SetString(PyExc_ValueError, "gcsim probe: bad path root");
+    p->root = R_NONE;
+  }
   if (p->n < 0 || p->n > MAX_STEPS) {
     PyErr_SetString(PyExc_ValueError, "gcsim probe: bad path");
     p->n = 0;
@@ -1040,6 +1048,7 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
   }
   nstmts = count();
   stmts = calloc((size_t)(nstmts + 1), sizeof *stmts);
+  if (!stmts) return PyErr_NoMemory();
   for (int i = 0; i < nstmts; i++) {
     struct stmt *s = &stmts[i];
     s->op = (int)num();
@@ -1055,6 +1064,7 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
   }
   nacts = count();
   acts = calloc((size_t)(nacts + 1), sizeof *acts);
+  if (!acts) return PyErr_NoMemory();
   for (int i = 0; i < nacts; i++) {
     struct act *a = &acts[i];
     a->act = (int)num();
@@ -1066,11 +1076,12 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
   }
   nscripts = count();
   scripts = calloc((size_t)(nscripts + 1), sizeof *scripts);
+  if (!scripts) return PyErr_NoMemory();
   for (int i = 0; i < nscripts; i++) {
     scripts[i].first = (int)num();
     scripts[i].count = (int)num();
     if (scripts[i].first < 0 || scripts[i].count < 0 ||
-        scripts[i].first + scripts[i].count > nacts) {
+        (long long)scripts[i].first + scripts[i].count > nacts) {
       PyErr_SetString(PyExc_ValueError, "gcsim probe: bad script range");
       return NULL;
     }
