@@ -467,10 +467,14 @@ int confirm_real(const struct confirm_python *py,
   struct gcs_buf dg;
   buf_init(&dg);
   confirm_digest(prog, &dg);
+  /* a name no other process (or container sharing the cache) can pick */
   char path[1200];
-  snprintf(path, sizeof path, "%s/digest-%ld.txt", py->module_dir,
-           (long)getpid());
-  if (dg.oom || fileio_write(path, dg.p, dg.len)) {
+  snprintf(path, sizeof path, "%s/digest-XXXXXX", py->module_dir);
+  int fd = dg.oom ? -1 : mkstemp(path);
+  int ok = fd >= 0 && write(fd, dg.p, dg.len) == (ssize_t)dg.len;
+  if (fd >= 0 && close(fd) != 0) ok = 0;
+  if (!ok) {
+    if (fd >= 0) unlink(path);
     buf_free(&dg);
     set_err(err, errlen, "%s: cannot write the program's digest", path);
     return -1;

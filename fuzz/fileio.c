@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gcsim/fileio.h"
 
@@ -58,8 +60,13 @@ int fileio_write(const char *path, const void *data, size_t len) {
     fprintf(stderr, "%s:0: out of memory\n", path);
     return -1;
   }
-  snprintf(tmp, n, "%s.tmp~", path);
-  FILE *f = fopen(tmp, "wb");
+  /* a unique temporary name: concurrent writers of one path never share
+     a temporary file, and the last rename wins whole */
+  snprintf(tmp, n, "%s.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd >= 0) fchmod(fd, 0644); /* mkstemp makes it 0600 */
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (fd >= 0 && !f) close(fd);
   int ok = f && fwrite(data, 1, len, f) == len;
   if (f && fclose(f) != 0) ok = 0;
   if (ok && rename(tmp, path) != 0) ok = 0;
