@@ -285,20 +285,6 @@ static int job_program(const struct job *jb, int k, struct gcs_program *p,
   return codec_decode(buf, n, p, &info) ? 3 : 0;
 }
 
-/* Is there an event line "STEP WORD ..." (the event word, not a name)? */
-static int has_event(const struct gcs_buf *lines, const char *word) {
-  size_t wl = strlen(word);
-  for (const char *p = lines->p; p && *p;) {
-    const char *sp = strchr(p, ' ');
-    const char *nl = strchr(p, '\n');
-    if (sp && (!nl || sp < nl) && !strncmp(sp + 1, word, wl) &&
-        (sp[1 + wl] == ' ' || sp[1 + wl] == '\n' || !sp[1 + wl]))
-      return 1;
-    p = nl ? nl + 1 : p + strlen(p);
-  }
-  return 0;
-}
-
 /* One worker: programs k with k % nw == w; one result line per program:
    "K STATUS\tMODEL\tPYTHON" (STATUS: a agree, d differ, s skipped). */
 static void worker(const struct job *jb, const struct confirm_python *py,
@@ -331,9 +317,12 @@ static void worker(const struct job *jb, const struct confirm_python *py,
     } else if (d.agree) {
       const struct gcs_buf *ev = &m.lines;
       fprintf(out, "%d a%s%s%s%s\t%s\t%s\n", k,
-              has_event(ev, "gc_start") ? "c" : "",
-              has_event(ev, "callback") ? "b" : "",
-              has_event(ev, "finalize") || has_event(ev, "tp_del") ? "f" : "",
+              confirm_find_event(ev, "gc_start") ? "c" : "",
+              confirm_find_event(ev, "callback") ? "b" : "",
+              confirm_find_event(ev, "finalize") ||
+                      confirm_find_event(ev, "tp_del")
+                  ? "f"
+                  : "",
               !strncmp(m.verdict, "violation", 9) ? "v" : "", name,
               m.verdict);
     } else {

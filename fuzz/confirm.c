@@ -518,20 +518,26 @@ int confirm_real(const struct confirm_python *py,
     snprintf(out->verdict, sizeof out->verdict, "budget");
   }
   out->nlines = count_lines(&out->lines);
-  /* the verdict: a violation event line ("STEP violation KIND OBJ"), if
-     any: the event word, not a name that happens to be "violation" */
-  for (const char *p = out->lines.p; p && *p && !b && rc == 0;) {
-    const char *end = strchr(p, '\n');
-    int len = end ? (int)(end - p) : (int)strlen(p);
-    const char *sp = memchr(p, ' ', (size_t)len);
-    if (sp && !strncmp(sp, " violation ", 11)) {
-      snprintf(out->verdict, sizeof out->verdict, "%.*s",
-               len - (int)(sp + 1 - p), sp + 1);
-      break;
-    }
-    p = end ? end + 1 : p + len;
-  }
+  /* the verdict: the violation event line ("STEP violation KIND OBJ") */
+  const char *v = !b && rc == 0 ? confirm_find_event(&out->lines, "violation")
+                                : NULL;
+  if (v)
+    snprintf(out->verdict, sizeof out->verdict, "%.*s",
+             (int)strcspn(v, "\n"), v);
   return 0;
+}
+
+const char *confirm_find_event(const struct gcs_buf *lines, const char *word) {
+  size_t wl = strlen(word);
+  for (const char *p = lines->p; p && *p;) {
+    size_t len = strcspn(p, "\n");
+    const char *sp = memchr(p, ' ', len);
+    if (sp && (size_t)(sp + 1 - p) + wl <= len &&
+        !strncmp(sp + 1, word, wl) && (sp[1 + wl] == ' ' || sp + 1 + wl == p + len))
+      return sp + 1;
+    p += len + (p[len] == '\n');
+  }
+  return NULL;
 }
 
 int confirm_run(const struct confirm_python *py,

@@ -89,6 +89,11 @@ int confirm_run(const struct confirm_python *py,
                 struct confirm_side *model, struct confirm_side *real,
                 char *err, size_t errlen);
 
+/* The first line "STEP WORD ..." of lines whose event word is word (a name
+   that happens to be the word does not count): a pointer to WORD in it, or
+   NULL. */
+const char *confirm_find_event(const struct gcs_buf *lines, const char *word);
+
 /* Where two sides' event streams first differ. */
 struct confirm_diff {
   int agree;             /* same lines and same verdict */
