@@ -149,6 +149,18 @@ static size_t gen_bytes(uint32_t i, uint8_t *buf) {
   return len;
 }
 
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* pyenv paths ".../versions/3.M.P/bin/python3": by minor, then patch */
+static int by_version(const void *a, const void *b) {
+  int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+  sscanf(strstr(*(char *const *)a, "/versions/") + 10, "3.%d.%d", &a1, &a2);
+  sscanf(strstr(*(char *const *)b, "/versions/") + 10, "3.%d.%d", &b1, &b2);
+  return a1 != b1 ? (a1 > b1) - (a1 < b1) : (a2 > b2) - (a2 < b2);
+}
+
 static int add_python(char ***list, int *n, const char *path) {
   char real[PATH_MAX];
   if (access(path, X_OK) || !realpath(path, real)) return 0;
@@ -185,19 +197,7 @@ static int find_pythons(char ***out) {
     add_python(&list, &n, path);
   }
   if (d) closedir(d);
-  /* by version: the minor number, then the patch level */
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0; j--) {
-      int a1 = 0, a2 = 0, b1 = 0, b2 = 0;
-      const char *x = strstr(list[j - 1], "/versions/") + 10;
-      const char *y = strstr(list[j], "/versions/") + 10;
-      sscanf(x, "3.%d.%d", &a1, &a2);
-      sscanf(y, "3.%d.%d", &b1, &b2);
-      if (a1 < b1 || (a1 == b1 && a2 <= b2)) break;
-      char *t = list[j - 1];
-      list[j - 1] = list[j];
-      list[j] = t;
-    }
+  if (n > 1) qsort(list, (size_t)n, sizeof *list, by_version);
   const char *path = getenv("PATH");
   for (int minor = 6; minor <= 13 && path; minor++) {
     const char *p = path;
@@ -419,12 +419,7 @@ int cmd_differential(int argc, char **argv) {
     }
     closedir(d);
     /* sorted: the mutants are the same whatever order readdir gives */
-    for (int i = 1; i < nn; i++)
-      for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-        char *t = names[j - 1];
-        names[j - 1] = names[j];
-        names[j] = t;
-      }
+    if (nn > 1) qsort(names, (size_t)nn, sizeof *names, by_name);
     jb.seeds = calloc((size_t)nn + 1, sizeof *jb.seeds);
     jb.seedlen = calloc((size_t)nn + 1, sizeof *jb.seedlen);
     if (!jb.seeds || !jb.seedlen) return 3;
