@@ -441,6 +441,8 @@ int cmd_differential(int argc, char **argv) {
     fprintf(stderr, "%s:0: cannot create the directory\n", jb.save);
     return 2;
   }
+  int found = !npy; /* interpreters found, not named: one without headers
+                      or a compiler is skipped, not a failure */
   if (!npy) npy = find_pythons(&pythons);
   if (!npy) {
     fprintf(stderr, "gcsim differential: no interpreter (no pyenv 3.x "
@@ -458,8 +460,8 @@ int cmd_differential(int argc, char **argv) {
     char err[1200];
     struct confirm_python py;
     if (confirm_python_open(pythons[v], &py, err, sizeof err)) {
-      printf("%-8s %s\n", "?", err);
-      all_agree = 0;
+      printf("%-8s %s%s\n", "?", found ? "skipped: " : "", err);
+      if (!found) all_agree = 0;
       continue;
     }
     struct policy pol;

@@ -6,9 +6,10 @@ set -euo pipefail
 # timeline page headless in tests/timeline_browser.py; llvm: llvm-profdata
 # and llvm-cov (scripts/coverage.sh); zip, unzip: the seed corpus zips of
 # .clusterfuzzlite/build.sh; rsync: corpus sync between machines (README,
-# "Continuous and distributed fuzzing").
+# "Continuous and distributed fuzzing"); python3-dev: the headers `gcsim
+# confirm` builds its probe with for Debian's own python3.
 pkgs=(cmake make gcc clang libclang-rt-14-dev llvm afl++ libxxhash-dev graphviz
-      chromium python3 git zip unzip rsync)
+      chromium python3 python3-dev git zip unzip rsync)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -112,5 +112,15 @@ check "differential" 0 "^3\.[0-9]+\.[0-9]+ +cpython-" \
   "$g" differential --programs 40 -j 2 "$src"/tests/golden/*.gcs
 refute "differential: no disagreement" "^disagreements:"
 
+# An interpreter found on PATH whose probe cannot be built (no headers) is
+# skipped, not a failure; named with --python, it is a failure.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\nprintf "3.8.99\\n/nonexistent-include\\n.so\\n"\n' >"$tmp/bin/python3.8"
+chmod +x "$tmp/bin/python3.8"
+check "found without headers: skipped" 0 "skipped: building the probe" \
+  env PATH="$tmp/bin:$PATH" "$g" differential --programs 1
+check "named without headers: a failure" 1 "building the probe" \
+  "$g" differential --programs 1 --python "$tmp/bin/python3.8"
+
 echo "confirm: $pass passed, $fail failed"
 [ $fail -eq 0 ]
