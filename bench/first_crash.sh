@@ -6,21 +6,30 @@
 # Other violation kinds are set aside by bench/first_crash.supp.
 # usage: bench/first_crash.sh [N=10] [LIMIT_SECONDS=60]
 #   FIRST_SEED=K starts at -seed=K (default 1); FIRST_CRASH_OPTS adds
-#   libFuzzer options (e.g. "-len_control=0", or "-max_len=40" to override)
+#   libFuzzer options (e.g. "-len_control=0", or "-max_len=40" to override);
+#   FUZZ_TARGET=gcsim-fuzz-edges runs the edge-coverage build instead of
+#   gcsim-fuzz (the model's feedback counters), to compare the two.
+# The corpus directories are on tmpfs when there is one (fuzz_tmpdir).
 set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
 n=${1:-10} limit=${2:-60} first=${FIRST_SEED:-1}
 read -r -a extra <<<"${FIRST_CRASH_OPTS:-}"
 b=$root/build-fuzz
-fuzz_build "$b"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+target=${FUZZ_TARGET:-gcsim-fuzz}
+case $target in
+  gcsim-fuzz) fuzz_build "$b" ;;
+  gcsim-fuzz-edges) fuzz_build "$b"; fuzz_edges_build "$b" ;;
+  *) echo "FUZZ_TARGET: gcsim-fuzz or gcsim-fuzz-edges, not '$target'" >&2; exit 2 ;;
+esac
+echo "$target, cpython-3.8b4, from an empty corpus, one core"
+tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
 printf '%-5s %-9s %-18s %-10s %-12s %s\n' seed seconds found minimized min_seconds signature
 : >"$tmp/times"
 for seed in $(seq "$first" $((first + n - 1))); do
   mkdir -p "$tmp/c$seed" "$tmp/a$seed"
   start=$(date +%s.%N)
   GCSIM_POLICY=cpython-3.8b4 GCSIM_SUPPRESSIONS=$root/bench/first_crash.supp \
-    taskset -c 0 "$b/gcsim-fuzz" -seed="$seed" -max_total_time="$limit" \
+    taskset -c 0 "$b/$target" -seed="$seed" -max_total_time="$limit" \
     -dict="$root/corpus/gcsim.dict" -max_len=64 ${extra[@]+"${extra[@]}"} \
     -artifact_prefix="$tmp/a$seed/" \
     "$tmp/c$seed" >"$tmp/log$seed" 2>&1 || true

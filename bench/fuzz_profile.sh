@@ -10,7 +10,7 @@ secs=${1:-12} pol=${2:-cpython-main}
 command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)"; exit 2; }
 b=$root/build-fuzz
 fuzz_build "$b"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/corpus" && cp "$root"/corpus/seeds/* "$tmp/corpus/"
 GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$root/bench/all-kinds.supp \
   perf record -q -o "$tmp/perf.data" "$b/gcsim-fuzz" -max_total_time="$secs" \

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): executions per second of gcsim-fuzz on the seed
-# corpus, of an empty libFuzzer target built the same way (what libFuzzer
-# itself costs), and of gcsim-fuzz under ASan+UBSan. One core each.
+# corpus, of gcsim-fuzz-edges (the model compiled with edge coverage
+# instead of its feedback counters), of an empty libFuzzer target built the
+# same way (what libFuzzer itself costs), and of gcsim-fuzz under
+# ASan+UBSan. One core each; the corpus directory is on tmpfs when there is
+# one (fuzzlib.sh's fuzz_tmpdir).
 # usage: bench/fuzz_rate.sh [SECONDS=20] [POLICY=cpython-main]
 set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
 secs=${1:-20} pol=${2:-cpython-main}
 fuzz_build "$root/build-fuzz"
+fuzz_edges_build "$root/build-fuzz"
 fuzz_build "$root/build-fuzz-asan" asan
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
 rate() { # label binary
   rm -rf "$tmp/c"; mkdir "$tmp/c"; cp "$root"/corpus/seeds/* "$tmp/c/"
   GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$root/bench/all-kinds.supp \
@@ -16,7 +20,8 @@ rate() { # label binary
     -max_len=64 -print_final_stats=1 "$tmp/c" >"$tmp/log" 2>&1 || true
   printf '%-34s %s exec/s\n' "$1" "$(grep '^stat::average_exec_per_sec' "$tmp/log" | awk '{print $2}')"
 }
-echo "policy $pol, ${secs}s each, seed corpus (corpus/seeds), max_len 64"
+echo "policy $pol, ${secs}s each, seed corpus (corpus/seeds), max_len 64, corpus in ${tmp%/*}"
 rate "gcsim-fuzz (release)" "$root/build-fuzz/gcsim-fuzz"
+rate "gcsim-fuzz-edges (release)" "$root/build-fuzz/gcsim-fuzz-edges"
 rate "empty libFuzzer target (release)" "$root/build-fuzz/gcsim-fuzz-empty"
 rate "gcsim-fuzz (ASan+UBSan)" "$root/build-fuzz-asan/gcsim-fuzz"

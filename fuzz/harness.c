@@ -97,7 +97,7 @@ int harness_exec(const struct harness *h, const uint8_t *data, size_t len,
   memset(r, 0, sizeof *r);
   struct gcs_program p;
   if (codec_decode(data, len, &p, &r->info)) return -1;
-  if (mz_run(&p, &h->pol, &r->out)) {
+  if (mz_run_feedback(&p, &h->pol, h->feedback, h->feedback_len, &r->out)) {
     program_free(&p);
     return -1;
   }

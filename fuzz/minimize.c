@@ -21,6 +21,12 @@
 
 int mz_run(const struct gcs_program *p, const struct policy *pol,
            struct mz_outcome *out) {
+  return mz_run_feedback(p, pol, NULL, 0, out);
+}
+
+int mz_run_feedback(const struct gcs_program *p, const struct policy *pol,
+                    uint8_t *feedback, uint32_t feedback_len,
+                    struct mz_outcome *out) {
   memset(out, 0, sizeof *out);
   struct sim_options opt;
   memset(&opt, 0, sizeof opt);
@@ -28,6 +34,8 @@ int mz_run(const struct gcs_program *p, const struct policy *pol,
   opt.no_fingerprint = 1;
   opt.max_objects = MZ_MAX_OBJECTS;
   opt.max_actions = MZ_MAX_ACTIONS;
+  opt.feedback = feedback;
+  opt.feedback_len = feedback_len;
   struct sim *s = sim_create(&opt);
   if (!s) return -1;
   out->status = sim_run(s, p);

@@ -18,6 +18,12 @@ struct sim *sim_create(const struct sim_options *opt) {
   s->max_objects = opt->max_objects;
   s->max_actions = opt->max_actions;
   s->actor = -1;
+  if (opt->feedback && opt->feedback_len) { /* a power of two, rounded down */
+    uint32_t len = opt->feedback_len;
+    while (len & (len - 1)) len &= len - 1;
+    s->fb = opt->feedback;
+    s->fb_mask = len - 1;
+  }
   for (int i = 0; i < 3; i++) s->threshold[i] = s->pol.threshold[i];
   s->enabled = 1;
   s->long_lived_total = s->pol.oldgen_base;
@@ -53,8 +59,50 @@ void sim_destroy(struct sim *s) {
   free(s);
 }
 
+/* sim_options.feedback: one counter per event, at a hash of this event's
+   shape and the previous one's, so that libFuzzer (extra counters) sees
+   transitions of the model's behaviour rather than edges of its code. The
+   shape: the event (for a statement its op, for an action its kind), the
+   kind of its object, the kind of script running, the collector phase, the
+   script depth (0-3+), whether a collection is under way, and a detail:
+   the generation and how many were collected (gc events), gc or dealloc
+   (a weakref cleared), the reason (a rejection). No addresses: the same
+   run bumps the same counters in every build. Never read back: it cannot
+   change the run, its events or its fingerprint. */
+static uint32_t bucket(int64_t x) { return x < 0 ? 3u : x > 1 ? 2u : (uint32_t)x; }
+
+static void feedback(struct sim *s, const struct gcs_event *e) {
+  uint32_t what = (uint32_t)e->ev, detail = 0;
+  switch (e->ev) {
+  case EV_OP:
+    if (s->step) what = 32u + s->prog->stmts[s->step - 1].op;
+    break;
+  case EV_ACTION: what = 64u + (uint32_t)(e->x & 31); break;
+  case EV_GC_START:
+  case EV_GC_END:
+  case EV_COLLECT_RESULT: detail = ((uint32_t)e->gen & 3u) | bucket(e->x) << 2; break;
+  case EV_WEAKREF_CLEARED: detail = e->x != 0; break;
+  case EV_REJECTED:
+    for (const char *c = e->text; c && *c && c < e->text + 8; c++)
+      detail = detail * 31u + (unsigned char)*c;
+    detail &= 15u;
+    break;
+  default: break;
+  }
+  /* handle_weakrefs, finalize_garbage, delete_garbage: first letters differ */
+  uint32_t phase = !s->phase ? 0 : s->phase[0] == 'h' ? 1 : s->phase[0] == 'f' ? 2 : 3;
+  uint32_t depth = s->script_depth > 3 ? 3u : (uint32_t)s->script_depth;
+  uint32_t key = what | (uint32_t)e->a_kind << 7 |
+                 (uint32_t)(s->actor + 1) << 10 | phase << 12 | depth << 14 |
+                 (uint32_t)(s->collecting != 0) << 16 | detail << 17;
+  uint32_t h = (key + 1) * 2654435761u; /* Knuth's multiplicative hash */
+  s->fb[(h ^ s->fb_prev) & s->fb_mask]++;
+  s->fb_prev = h >> 1; /* shifted: A then B and B then A differ */
+}
+
 void sim_emit(struct sim *s, struct gcs_event *e) {
   e->step = s->step;
+  if (s->fb) feedback(s, e);
   if (s->quiet) {
     s->nevents++;
     return;

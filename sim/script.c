@@ -272,6 +272,7 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
     struct gcs_event e = {0};
     e.ev = EV_ACTION;
     e.a = heap_label(s, self);
+    e.x = a->act;
     e.y = kind;
     if (!SIM_QUIET(s)) {
       text.len = 0;

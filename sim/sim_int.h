@@ -178,6 +178,8 @@ struct sim {
   char internal[256];
   XXH3_state_t *hash;
   uint64_t nevents;
+  uint8_t *fb;         /* sim_options.feedback */
+  uint32_t fb_mask, fb_prev;
   struct gcs_buf line;
   uint64_t created, freed, ncollections;
   uint64_t ncleared;   /* live objects that gc tp_cleared */

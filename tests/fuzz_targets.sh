@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fuzz targets end to end (built with -DGCSIM_FUZZ=ON): the seed corpus
-# runs through gcsim-fuzz without a gcsim bug; gcsim-fuzz turns the
+# runs through gcsim-fuzz without a gcsim bug, and libFuzzer sees the
+# model's feedback counters; gcsim-fuzz turns the
 # bpo-38006 seed into a crash under cpython-3.8b4 and not under 3.8; the
 # saved crash replays to the same violation; gcsim-afl (when built) does the
 # same on stdin, and afl-showmap sees its coverage and its crash.
@@ -21,6 +22,13 @@ for pol in cpython-3.7 cpython-3.8b4 cpython-3.9 cpython-main; do
      "$b/gcsim-fuzz" -runs=0 "$tmp/corpus" >"$tmp/log" 2>&1; then ok; else
     bad "seed corpus under $pol"; tail -5 "$tmp/log"; fi
 done
+
+# the model's feedback counters reach libFuzzer: the seed corpus sets
+# hundreds of features although gcsim's code is not instrumented (cov: ~2)
+cov=$(sed -n 's/.*INITED cov: \([0-9]*\) ft: .*/\1/p' "$tmp/log" | head -1)
+ft=$(sed -n 's/.*INITED cov: [0-9]* ft: \([0-9]*\).*/\1/p' "$tmp/log" | head -1)
+[ -n "$ft" ] && [ "$ft" -ge 100 ] && [ "${cov:-999}" -lt 50 ] && ok ||
+  bad "model feedback: cov '${cov:-none}' ft '${ft:-none}' on the seed corpus"
 
 # 2. the bpo-38006 seed crashes gcsim-fuzz under 3.8b4 and is saved
 mkdir "$tmp/one"; cp "$seed" "$tmp/one/"

@@ -2,7 +2,7 @@
 ** test_fuzz.c — the fuzz layer above the codec: the harness agrees with a
 ** traced run, minimization keeps the roles and shrinks, signatures ignore
 ** names, suppressions parse and match, built-in defaults yield to the
-** environment.
+** environment, the feedback counters follow behaviour and change nothing.
 */
 #define _POSIX_C_SOURCE 200809L /* setenv, unsetenv */
 #include <stdio.h>
@@ -36,6 +36,25 @@ static char *corpus_text(const char *name) {
   return t;
 }
 
+/* Read, parse and encode a scenario file: its text, program and bytes
+   (the caller frees all three). 0, or -1 with nothing to free. */
+static int encode_file(const char *path, char **text, struct gcs_program *p,
+                       struct gcs_buf *bytes) {
+  buf_init(bytes);
+  *text = load_file(path, NULL);
+  if (!*text || parse(*text, p) != 0) {
+    free(*text);
+    return -1;
+  }
+  char err[300];
+  if (codec_encode(p, bytes, err, sizeof err) == 0) return 0;
+  fprintf(stderr, "%s: %s\n", path, err);
+  buf_free(bytes);
+  program_free(p);
+  free(*text);
+  return -1;
+}
+
 /* The harness (decode, quiet run) says what a traced run of the parsed
    scenario says, for every corpus scenario under several policies. */
 TEST(harness_agrees_with_traced_runs_on_the_corpus) {
@@ -44,13 +63,11 @@ TEST(harness_agrees_with_traced_runs_on_the_corpus) {
   ASSERT_TRUE(n >= 10);
   int violations = 0;
   for (size_t i = 0; i < n; i++) {
-    char *text = load_file(paths[i], NULL);
+    char *text;
     struct gcs_program p;
-    ASSERT_TRUE(text && parse(text, &p) == 0);
     struct gcs_buf bytes;
-    buf_init(&bytes);
+    ASSERT_EQ_INT(encode_file(paths[i], &text, &p, &bytes), 0);
     char err[300];
-    ASSERT_EQ_INT(codec_encode(&p, &bytes, err, sizeof err), 0);
     for (size_t k = 0; k < NPOLICIES; k++) {
       struct harness h;
       ASSERT_EQ_INT(harness_init(&h, policies[k], "", err, sizeof err), 0);
@@ -261,17 +278,15 @@ TEST(suppression_errors_name_the_line) {
 /* The fuzz bytes of corpus/scenarios/NAME into bytes (buf_init'ed);
    returns 0, or -1 when the scenario does not parse or encode. */
 static int corpus_bytes(const char *name, struct gcs_buf *bytes) {
-  char *text = corpus_text(name);
+  char *path = str_printf("%s/corpus/scenarios/%s", GCSIM_SOURCE_DIR, name);
+  char *text;
   struct gcs_program p;
-  if (!text || parse(text, &p) != 0) {
-    free(text);
-    return -1;
-  }
-  free(text);
-  char err[300];
-  int rc = codec_encode(&p, bytes, err, sizeof err);
+  int rc = path ? encode_file(path, &text, &p, bytes) : -1;
+  free(path);
+  if (rc) return -1;
   program_free(&p);
-  return rc;
+  free(text);
+  return 0;
 }
 
 TEST(harness_finding_and_suppression) {
@@ -305,6 +320,115 @@ TEST(harness_finding_and_suppression) {
   harness_free(&h);
   ASSERT_EQ_INT(harness_init(&h, "cpython-4.0", "", err, sizeof err), -1);
   ASSERT_CONTAINS(err, "cpython-4.0");
+  buf_free(&bytes);
+}
+
+/* Fingerprint of a traced run of p under pol, with or without feedback. */
+static uint64_t fingerprint_with(const struct gcs_program *p, const char *pol,
+                                 uint8_t *fb, uint32_t fblen) {
+  struct sim_options opt;
+  memset(&opt, 0, sizeof opt);
+  char err[300];
+  if (policy_parse(pol, &opt.policy, err, sizeof err)) return 0;
+  opt.feedback = fb;
+  opt.feedback_len = fblen;
+  struct sim *s = sim_create(&opt);
+  if (!s) return 0;
+  sim_run(s, p);
+  uint64_t f = sim_fingerprint(s);
+  sim_destroy(s);
+  return f;
+}
+
+static size_t nonzero(const uint8_t *a, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) k += a[i] != 0;
+  return k;
+}
+
+/* The feedback counters gcsim-fuzz hands libFuzzer: the same bytes give
+   the same counters; they never change a verdict or a fingerprint; a
+   different behaviour (bpo-38006's callback under 3.7, none under 3.8)
+   gives different counters; a length that is not a power of two is
+   rounded down, and nothing past it is written. */
+TEST(feedback_follows_behaviour_and_never_changes_a_run) {
+  char **paths;
+  size_t n = scenario_paths(&paths);
+  ASSERT_TRUE(n >= 10);
+  static uint8_t fb[4096], again[4096];
+  for (size_t i = 0; i < n; i++) {
+    char *text;
+    struct gcs_program p;
+    struct gcs_buf bytes;
+    ASSERT_EQ_INT(encode_file(paths[i], &text, &p, &bytes), 0);
+    char err[300];
+    for (size_t k = 0; k < NPOLICIES; k++) {
+      struct harness h;
+      ASSERT_EQ_INT(harness_init(&h, policies[k], "", err, sizeof err), 0);
+      struct harness_result plain, fed, fed2;
+      harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &plain);
+      h.feedback = fb;
+      h.feedback_len = sizeof fb;
+      memset(fb, 0, sizeof fb);
+      harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &fed);
+      memcpy(again, fb, sizeof fb);
+      memset(fb, 0, sizeof fb);
+      harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &fed2);
+      if (memcmp(fb, again, sizeof fb) != 0)
+        test_fail(__FILE__, __LINE__, "%s under %s: counters differ",
+                  paths[i], policies[k]);
+      if (nonzero(fb, sizeof fb) < 3)
+        test_fail(__FILE__, __LINE__, "%s under %s: %zu counters set",
+                  paths[i], policies[k], nonzero(fb, sizeof fb));
+      if (fed.out.status != plain.out.status ||
+          fed.out.v.kind != plain.out.v.kind ||
+          fed.out.v.step != plain.out.v.step ||
+          fed.out.events != plain.out.events || fed.finding != plain.finding)
+        test_fail(__FILE__, __LINE__, "%s under %s: feedback changed the run",
+                  paths[i], policies[k]);
+      uint64_t f0 = fingerprint_with(&p, policies[k], NULL, 0);
+      uint64_t f1 = fingerprint_with(&p, policies[k], fb, sizeof fb);
+      if (f0 == 0 || f0 != f1)
+        test_fail(__FILE__, __LINE__, "%s under %s: fingerprint %llx, %llx "
+                  "with feedback", paths[i], policies[k],
+                  (unsigned long long)f0, (unsigned long long)f1);
+      harness_free(&h);
+    }
+    buf_free(&bytes);
+    program_free(&p);
+    free(text);
+  }
+  free_paths(paths);
+
+  struct gcs_buf bytes;
+  buf_init(&bytes);
+  ASSERT_EQ_INT(corpus_bytes("bpo38006.gcs", &bytes), 0);
+  char err[300];
+  const char *pols[2] = {"cpython-3.7", "cpython-3.8"};
+  static uint8_t maps[2][4096];
+  for (int k = 0; k < 2; k++) {
+    struct harness h;
+    ASSERT_EQ_INT(harness_init(&h, pols[k], "", err, sizeof err), 0);
+    h.feedback = maps[k];
+    h.feedback_len = sizeof maps[k];
+    struct harness_result r;
+    ASSERT_EQ_INT(harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &r),
+                  0);
+    harness_free(&h);
+  }
+  ASSERT_TRUE(memcmp(maps[0], maps[1], sizeof maps[0]) != 0);
+
+  /* 100 counters: the model uses the first 64 only */
+  struct harness h;
+  ASSERT_EQ_INT(harness_init(&h, "cpython-3.7", "", err, sizeof err), 0);
+  memset(fb, 0, sizeof fb);
+  h.feedback = fb;
+  h.feedback_len = 100;
+  struct harness_result r;
+  harness_exec(&h, (const uint8_t *)bytes.p, bytes.len, 0, &r);
+  ASSERT_TRUE(nonzero(fb, 64) >= 3);
+  ASSERT_EQ_INT((int)nonzero(fb + 64, sizeof fb - 64), 0);
+  harness_free(&h);
   buf_free(&bytes);
 }
 

@@ -45,7 +45,8 @@ struct gcs_event {
   uint8_t a_kind;     /* enum gcs_kind of a, plus 1; 0 when not set. Not
                          part of the JSONL line (labels are): for
                          consumers that filter by kind (confirm.c) */
-  int64_t x, y;
+  int64_t x, y;       /* action: x is the enum gcs_act (not in the JSONL
+                         line: for sim_options.feedback), y the script */
   const char *text;   /* op text, action text, reason, violation detail */
   const char *text2;  /* violation kind */
   const char *const *objs; /* labels of a set of objects */

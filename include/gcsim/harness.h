@@ -7,7 +7,9 @@
 ** Invariants:
 **   - harness_exec() keeps nothing between inputs: each input gets its own
 **     program and model, freed before it returns. The harness itself is
-**     read-only after harness_init().
+**     read-only after harness_init(); the feedback counters it points to
+**     are written by the model and never read by it, so a verdict never
+**     depends on them (the engine clears them between inputs).
 **   - The policy is GCSIM_POLICY (default cpython-main), unless the caller
 **     names one; a program's own `policy` line is ignored, so that a crash
 **     means the same thing under every engine.
@@ -33,6 +35,10 @@ struct harness {
   struct policy pol;
   struct suppressions sup;
   char sup_path[512]; /* "" when no suppressions file */
+  uint8_t *feedback;   /* NULL, or the engine's counters for the model's
+                          behaviour (sim_options.feedback); set by the
+                          engine after harness_init() */
+  uint32_t feedback_len;
 };
 
 /*

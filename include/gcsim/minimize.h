@@ -45,6 +45,11 @@ struct mz_outcome {
    memory. */
 int mz_run(const struct gcs_program *p, const struct policy *pol,
            struct mz_outcome *out);
+/* mz_run() that also fills a fuzzer's coverage map (sim_options.feedback;
+   feedback_len a power of two, or 0 for none). */
+int mz_run_feedback(const struct gcs_program *p, const struct policy *pol,
+                    uint8_t *feedback, uint32_t feedback_len,
+                    struct mz_outcome *out);
 
 /* "KIND/OBJKIND/ACTOR/PHASE" */
 void mz_roles(const struct sim_violation *v, char *out, size_t len);

@@ -6,7 +6,9 @@
 **     mutable globals, no clocks, no random numbers, and no addresses in any
 **     output or ordering. Objects are dense integer ids in creation order.
 **   - The same program under the same policy gives the same event stream,
-**     byte for byte, and so the same fingerprint, in every build.
+**     byte for byte, and so the same fingerprint, in every build; and the
+**     same feedback counters (sim_options.feedback), which never change
+**     the run.
 **   - A run stops at its first violation (status SIM_VIOLATION). A broken
 **     model (refcount or list bookkeeping) is SIM_INTERNAL, never a finding.
 **   - The model does no I/O: events go to the sink its caller hands it.
@@ -60,6 +62,13 @@ struct sim_options {
                            (the fuzz harness); sim_fingerprint() is then 0 */
   uint64_t max_objects; /* budget: objects created, 0 = unlimited */
   uint64_t max_actions; /* budget: script actions run, 0 = unlimited */
+  uint8_t *feedback;    /* may be NULL: else feedback_len counters (rounded
+                           down to a power of two) that each event bumps at a
+                           hash of its shape and the previous event's: a
+                           fuzzer's coverage map of the model's behaviour.
+                           Written, never read: the run is the same with or
+                           without it. */
+  uint32_t feedback_len;
 };
 
 /*
