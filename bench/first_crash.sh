@@ -9,7 +9,10 @@
 #   libFuzzer options (e.g. "-len_control=0", or "-max_len=40" to override);
 #   FUZZ_TARGET=gcsim-fuzz-edges runs the edge-coverage build instead of
 #   gcsim-fuzz (the model's feedback counters), to compare the two.
-# The corpus directories are on tmpfs when there is one (fuzz_tmpdir).
+#   FUZZ_CPU=K runs on core K (default 0), so that two runs can share a
+#   2-core machine.
+# The corpus directories are on tmpfs when there is one (fuzz_tmpdir;
+# FUZZ_TMP=DIR puts them elsewhere).
 set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
 n=${1:-10} limit=${2:-60} first=${FIRST_SEED:-1}
@@ -29,7 +32,7 @@ for seed in $(seq "$first" $((first + n - 1))); do
   mkdir -p "$tmp/c$seed" "$tmp/a$seed"
   start=$(date +%s.%N)
   GCSIM_POLICY=cpython-3.8b4 GCSIM_SUPPRESSIONS=$root/bench/first_crash.supp \
-    taskset -c 0 "$b/$target" -seed="$seed" -max_total_time="$limit" \
+    taskset -c "${FUZZ_CPU:-0}" "$b/$target" -seed="$seed" -max_total_time="$limit" \
     -dict="$root/corpus/gcsim.dict" -max_len=64 ${extra[@]+"${extra[@]}"} \
     -artifact_prefix="$tmp/a$seed/" \
     "$tmp/c$seed" >"$tmp/log$seed" 2>&1 || true

@@ -18,13 +18,18 @@ fuzz_edges_build() {
   cmake --build "$1" --target gcsim-fuzz-edges -j2 >/dev/null
 }
 
-# fuzz_tmpdir: a new temporary directory, on tmpfs (/dev/shm) when there is
-# one. libFuzzer writes every new corpus unit to disk; on this machine's
-# ext4 /tmp, file creation cost up to 40% of a short run's time (kernel
-# inode allocation), which measured the disk rather than the fuzzer.
+# fuzz_tmpdir: a new temporary directory under $FUZZ_TMP, else on tmpfs
+# (/dev/shm) when there is one, else in /tmp. libFuzzer writes every new
+# corpus unit to disk; on this machine's ext4 /tmp, file creation cost up
+# to 40% of a short run's time (kernel inode allocation), which measured
+# the disk rather than the fuzzer (FUZZ_TMP=/tmp shows it).
 fuzz_tmpdir() {
-  if [ -d /dev/shm ] && [ -w /dev/shm ]; then mktemp -d -p /dev/shm gcsim.XXXXXX
-  else mktemp -d; fi
+  local base=${FUZZ_TMP:-}
+  if [ -z "$base" ]; then
+    base=/tmp
+    [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+  fi
+  mktemp -d -p "$base" gcsim.XXXXXX
 }
 
 # median of the numbers on stdin
