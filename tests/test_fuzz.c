@@ -349,7 +349,8 @@ static size_t nonzero(const uint8_t *a, size_t n) {
 /* The feedback counters gcsim-fuzz hands libFuzzer: the same bytes give
    the same counters; they never change a verdict or a fingerprint; a
    different behaviour (bpo-38006's callback under 3.7, none under 3.8)
-   gives different counters; a length that is not a power of two is
+   gives different counters; a counter is only ever set to 1 (a
+   transition seen), never counted; a length that is not a power of two is
    rounded down, and nothing past it is written. */
 TEST(feedback_follows_behaviour_and_never_changes_a_run) {
   char **paths;
@@ -377,6 +378,12 @@ TEST(feedback_follows_behaviour_and_never_changes_a_run) {
       if (memcmp(fb, again, sizeof fb) != 0)
         test_fail(__FILE__, __LINE__, "%s under %s: counters differ",
                   paths[i], policies[k]);
+      for (size_t c = 0; c < sizeof fb; c++)
+        if (fb[c] > 1) {
+          test_fail(__FILE__, __LINE__, "%s under %s: counter %zu is %u, "
+                    "not 0 or 1", paths[i], policies[k], c, (unsigned)fb[c]);
+          break;
+        }
       if (nonzero(fb, sizeof fb) < 3)
         test_fail(__FILE__, __LINE__, "%s under %s: %zu counters set",
                   paths[i], policies[k], nonzero(fb, sizeof fb));

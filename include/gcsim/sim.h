@@ -63,11 +63,11 @@ struct sim_options {
   uint64_t max_objects; /* budget: objects created, 0 = unlimited */
   uint64_t max_actions; /* budget: script actions run, 0 = unlimited */
   uint8_t *feedback;    /* may be NULL: else feedback_len counters (rounded
-                           down to a power of two) that each event bumps at a
-                           hash of its shape and the previous event's: a
-                           fuzzer's coverage map of the model's behaviour.
-                           Written, never read: the run is the same with or
-                           without it. */
+                           down to a power of two); each event sets the one
+                           at a hash of its shape and the previous event's
+                           to 1 (seen; never counted): a fuzzer's coverage
+                           map of the model's behaviour. Written, never
+                           read: the run is the same with or without it. */
   uint32_t feedback_len;
 };
 
