@@ -33,9 +33,9 @@ static struct harness harness;
 /* What guides libFuzzer: the model's behaviour, event by event
    (sim_options.feedback), in libFuzzer's extra counters, which it clears
    before each input and reads after it. The model and the decoder are not
-   compiled with coverage instrumentation. 4096 counters: 1024 and 512 ran
-   faster but found bpo-38006 more slowly (hash collisions hide new
-   transitions), 16384 was slower at both (README, "Fuzzing speed"). */
+   compiled with coverage instrumentation. 4096 counters: 1024 ran faster
+   but found bpo-38006 more slowly (hash collisions hide transitions),
+   16384 ran at half the speed (README, "Fuzzing", the guidance). */
 __attribute__((used, section("__libfuzzer_extra_counters")))
 static uint8_t model_feedback[4096];
 #endif

@@ -66,7 +66,7 @@ void sim_destroy(struct sim *s) {
    of a counter into a feature of its own, and counted transitions made
    inputs that differ only in how often a loop ran look new, so the corpus
    grew twice as large and bpo-38006 was found three times more slowly
-   (README, "Fuzzing speed"). The
+   (README, "Fuzzing", the guidance). The
    shape: the event (for a statement its op, for an action its kind), the
    kind of its object, the kind of script running, the collector phase, the
    script depth (0-3+), whether a collection is under way, and a detail:
