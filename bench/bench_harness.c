@@ -1,6 +1,6 @@
 /*
 ** bench_harness.c — what one fuzz execution costs gcsim itself (decode,
-** run, judge: harness_exec(), as gcsim-fuzz calls it, with its feedback
+** run, judge: harness_exec_ws(), as gcsim-fuzz calls it, with its feedback
 ** counters; libFuzzer's clearing of them between inputs is its own cost,
 ** not counted here), without libFuzzer around it. A benchmark, not a test: it
 ** reports figures and never fails on them.
@@ -120,12 +120,15 @@ int main(int argc, char **argv) {
   static uint8_t fb[4096];
   h.feedback = fb;
   h.feedback_len = sizeof fb;
+  struct harness_ws ws; /* as the engines run: memory kept, never state */
+  harness_ws_init(&ws);
   uint64_t events = 0, budget = 0, violations = 0;
   double t0 = now();
   for (long r = 0; r < rounds; r++)
     for (size_t i = 0; i < total; i++) {
       struct harness_result res;
-      if (harness_exec(&h, in[i].p, in[i].len, 0, &res) < 0) die("out of memory");
+      if (harness_exec_ws(&h, &ws, in[i].p, in[i].len, 0, &res) < 0)
+        die("out of memory");
       if (r == 0) {
         events += res.out.events;
         budget += res.out.status == SIM_BADINPUT;
@@ -139,6 +142,7 @@ int main(int argc, char **argv) {
          policy, total, rounds, per, 100.0 * (double)budget / (double)total,
          100.0 * (double)violations / (double)total,
          (double)events / (double)total);
+  harness_ws_free(&ws);
   harness_free(&h);
   for (size_t i = 0; i < total; i++) free(in[i].p);
   free(in);

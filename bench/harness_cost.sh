@@ -19,14 +19,14 @@ run() { # label ARGS...
   local label=$1; shift
   printf '%-22s %s\n' "$label" "$("$b/bench_harness" --policy "$pol" "$@")"
   if command -v valgrind >/dev/null; then
-    valgrind --tool=callgrind --toggle-collect=harness_exec \
+    valgrind --tool=callgrind --toggle-collect=harness_exec_ws \
       --callgrind-out-file="$tmp/cg" "$b/bench_harness" \
       -r 1 --policy "$pol" "$@" >"$tmp/out" 2>"$tmp/err"
     local ir inputs
     ir=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$tmp/err")
     [ -n "$ir" ] || ir=$(sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' "$tmp/err" | tr -d ,)
     inputs=$(sed -n 's/^policy [^:]*: \([0-9]*\) inputs.*/\1/p' "$tmp/out")
-    printf '%-22s %s instructions per input (callgrind, in harness_exec)\n' \
+    printf '%-22s %s instructions per input (callgrind, in harness_exec_ws)\n' \
       "" "$((ir / inputs))"
   fi
 }

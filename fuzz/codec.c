@@ -429,8 +429,15 @@ static int read_stmt(struct dec *d) {
 }
 
 static void dec_init(struct dec *d, struct gcs_program *p, const uint8_t *in,
-                     size_t len) {
+                     size_t len, const struct codec_scratch *sc) {
   memset(d, 0, sizeof *d);
+  /* the scratch's memory; binder and ever start all zero */
+  d->bound = sc->bound, d->capbound = sc->capbound;
+  d->binder = sc->binder, d->ever = sc->ever, d->capsym = sc->capsym;
+  if (d->capsym) {
+    memset(d->binder, 0, d->capsym * sizeof *d->binder);
+    memset(d->ever, 0, d->capsym);
+  }
   d->p = p;
   d->in = in;
   d->len = len;
@@ -444,10 +451,17 @@ static void dec_init(struct dec *d, struct gcs_program *p, const uint8_t *in,
   d->epilogue = h[3] & 1;
 }
 
-static void dec_free(struct dec *d) {
-  free(d->bound);
-  free(d->binder);
-  free(d->ever);
+/* Hand the decoder's memory back to the scratch. */
+static void dec_keep(struct dec *d, struct codec_scratch *sc) {
+  sc->bound = d->bound, sc->capbound = d->capbound;
+  sc->binder = d->binder, sc->ever = d->ever, sc->capsym = d->capsym;
+}
+
+void codec_scratch_free(struct codec_scratch *sc) {
+  free(sc->bound);
+  free(sc->binder);
+  free(sc->ever);
+  memset(sc, 0, sizeof *sc);
 }
 
 /* Script paths may only name symbols the program binds somewhere. */
@@ -464,12 +478,22 @@ static void fix_unbound_roots(struct dec *d) {
 
 int codec_decode(const uint8_t *data, size_t len, struct gcs_program *prog,
                  struct codec_info *info) {
+  struct codec_scratch sc = {0};
+  program_init(prog);
+  int rc = codec_decode_reuse(data, len, prog, &sc, info);
+  codec_scratch_free(&sc);
+  return rc;
+}
+
+int codec_decode_reuse(const uint8_t *data, size_t len,
+                       struct gcs_program *prog, struct codec_scratch *sc,
+                       struct codec_info *info) {
   struct codec_info dummy;
   if (!info) info = &dummy;
   memset(info, 0, sizeof *info);
-  program_init(prog);
+  program_clear(prog);
   struct dec d;
-  dec_init(&d, prog, data, len);
+  dec_init(&d, prog, data, len, sc);
   if (sync_syms(&d)) goto oom;
   int ended = 0; /* the last statement is exit */
   while (d.pos < d.len) {
@@ -500,10 +524,10 @@ int codec_decode(const uint8_t *data, size_t len, struct gcs_program *prog,
   }
   fix_unbound_roots(&d);
   info->used = d.pos;
-  dec_free(&d);
+  dec_keep(&d, sc);
   return 0;
 oom:
-  dec_free(&d);
+  dec_keep(&d, sc);
   program_free(prog);
   program_init(prog);
   return -1;
@@ -748,7 +772,8 @@ int codec_encode(const struct gcs_program *prog, struct gcs_buf *out,
   e.errlen = errlen;
   size_t base = out->len;
   for (unsigned i = 0; i < CODEC_HEADER; i++) put(&e, i < 3 ? 0xff : 0);
-  dec_init(&e.d, &got, NULL, 0);
+  struct codec_scratch sc = {0};
+  dec_init(&e.d, &got, NULL, 0, &sc);
   e.d.pos = base + CODEC_HEADER;
   int rc = sync_syms(&e.d);
   for (uint32_t i = 0; i < prog->nstmts && rc == 0; i++) {
@@ -776,7 +801,8 @@ int codec_encode(const struct gcs_program *prog, struct gcs_buf *out,
   }
   if (rc == 0 && strcmp(prog->policy, got.policy) != 0)
     rc = enc_fail(&e, "the policy does not decode back (a gcsim bug)");
-  dec_free(&e.d);
+  dec_keep(&e.d, &sc);
+  codec_scratch_free(&sc);
   program_free(&got);
   return rc ? -1 : 0;
 }

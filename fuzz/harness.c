@@ -92,13 +92,29 @@ static int signature_of(const struct harness *h, const struct gcs_program *p,
   return rc;
 }
 
-int harness_exec(const struct harness *h, const uint8_t *data, size_t len,
-                 int want_signature, struct harness_result *r) {
+void harness_ws_init(struct harness_ws *w) {
+  memset(w, 0, sizeof *w);
+  program_init(&w->prog);
+}
+
+void harness_ws_free(struct harness_ws *w) {
+  program_free(&w->prog);
+  codec_scratch_free(&w->scratch);
+  sim_destroy(w->model);
+  memset(w, 0, sizeof *w);
+}
+
+int harness_exec_ws(const struct harness *h, struct harness_ws *w,
+                    const uint8_t *data, size_t len, int want_signature,
+                    struct harness_result *r) {
   memset(r, 0, sizeof *r);
-  struct gcs_program p;
-  if (codec_decode(data, len, &p, &r->info)) return -1;
-  if (mz_run_feedback(&p, &h->pol, h->feedback, h->feedback_len, &r->out)) {
-    program_free(&p);
+  struct gcs_program *p = &w->prog;
+  if (codec_decode_reuse(data, len, p, &w->scratch, &r->info)) return -1;
+  if (mz_run_reuse(&w->model, p, &h->pol, h->feedback, h->feedback_len,
+                   &r->out)) {
+    /* out of memory: a model that failed its reset is only destroyed */
+    sim_destroy(w->model);
+    w->model = NULL;
     return -1;
   }
   if (r->out.status == SIM_INTERNAL) {
@@ -108,15 +124,23 @@ int harness_exec(const struct harness *h, const uint8_t *data, size_t len,
     r->suppressed =
         suppress_match(&h->sup, h->policy_text, &r->out.v, r->roles, NULL);
     if ((!r->suppressed && h->sup.has_signatures) || want_signature) {
-      if (signature_of(h, &p, r->signature, sizeof r->signature) == 0 &&
+      if (signature_of(h, p, r->signature, sizeof r->signature) == 0 &&
           !r->suppressed)
         r->suppressed = suppress_match(&h->sup, h->policy_text, &r->out.v,
                                        r->roles, r->signature);
     }
     r->finding = r->suppressed == NULL;
   }
-  program_free(&p);
   return r->finding;
+}
+
+int harness_exec(const struct harness *h, const uint8_t *data, size_t len,
+                 int want_signature, struct harness_result *r) {
+  struct harness_ws w;
+  harness_ws_init(&w);
+  int rc = harness_exec_ws(h, &w, data, len, want_signature, r);
+  harness_ws_free(&w);
+  return rc;
 }
 
 int harness_signature(const struct harness *h, const uint8_t *data,

@@ -27,6 +27,15 @@ int mz_run(const struct gcs_program *p, const struct policy *pol,
 int mz_run_feedback(const struct gcs_program *p, const struct policy *pol,
                     uint8_t *feedback, uint32_t feedback_len,
                     struct mz_outcome *out) {
+  struct sim *s = NULL;
+  int rc = mz_run_reuse(&s, p, pol, feedback, feedback_len, out);
+  sim_destroy(s);
+  return rc;
+}
+
+int mz_run_reuse(struct sim **model, const struct gcs_program *p,
+                 const struct policy *pol, uint8_t *feedback,
+                 uint32_t feedback_len, struct mz_outcome *out) {
   memset(out, 0, sizeof *out);
   struct sim_options opt;
   memset(&opt, 0, sizeof opt);
@@ -36,14 +45,20 @@ int mz_run_feedback(const struct gcs_program *p, const struct policy *pol,
   opt.max_actions = MZ_MAX_ACTIONS;
   opt.feedback = feedback;
   opt.feedback_len = feedback_len;
-  struct sim *s = sim_create(&opt);
-  if (!s) return -1;
+  if (!*model) {
+    *model = sim_create(&opt);
+    if (!*model) return -1;
+  } else if (sim_reset(*model, &opt) != 0) {
+    return -1;
+  }
+  struct sim *s = *model;
   out->status = sim_run(s, p);
   const struct sim_violation *v = sim_violation(s);
   if (v) out->v = *v;
-  snprintf(out->internal, sizeof out->internal, "%s", sim_internal_error(s));
+  const char *internal = sim_internal_error(s);
+  if (*internal) /* (a formatting call per input showed in profiles) */
+    snprintf(out->internal, sizeof out->internal, "%s", internal);
   out->events = sim_event_count(s);
-  sim_destroy(s);
   return 0;
 }
 

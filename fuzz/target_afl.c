@@ -68,14 +68,17 @@ int main(int argc, char **argv) {
   (void)argv;
   __AFL_INIT();
   const unsigned char *buf = __AFL_FUZZ_TESTCASE_BUF;
+  struct harness_ws ws; /* memory kept between inputs, never state */
+  harness_ws_init(&ws);
   while (__AFL_LOOP(100000)) {
     size_t len = (size_t)__AFL_FUZZ_TESTCASE_LEN;
     struct harness_result r;
-    if (harness_exec(&h, buf, len, 0, &r) > 0) {
+    if (harness_exec_ws(&h, &ws, buf, len, 0, &r) > 0) {
       harness_report(&h, &r, stderr);
       abort();
     }
   }
+  harness_ws_free(&ws);
   harness_free(&h);
   return 0;
 #endif

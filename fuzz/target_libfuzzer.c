@@ -28,6 +28,9 @@
    once and read-only afterwards (the model writes the feedback counters it
    points to, and never reads them). */
 static struct harness harness;
+/* The memory of a program and a model, kept between inputs (harness.h:
+   never their state). */
+static struct harness_ws workspace;
 
 #ifndef GCSIM_FUZZ_EDGES
 /* What guides libFuzzer: the model's behaviour, event by event
@@ -59,6 +62,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     fprintf(stderr, "gcsim-fuzz: %s\n", err);
     exit(2);
   }
+  harness_ws_init(&workspace);
 #ifndef GCSIM_FUZZ_EDGES
   harness.feedback = model_feedback;
   harness.feedback_len = sizeof model_feedback;
@@ -70,7 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct harness_result r;
-  int finding = harness_exec(&harness, data, size, 0, &r);
+  int finding = harness_exec_ws(&harness, &workspace, data, size, 0, &r);
   if (finding < 0) return 0; /* out of memory: libFuzzer reports -rss_limit */
   if (finding) {
     harness_report(&harness, &r, stderr);

@@ -33,13 +33,19 @@ int heap_init(struct sim *s) {
   return 0;
 }
 
-void heap_free(struct sim *s) {
+void heap_drop_objects(struct sim *s) {
   for (uint32_t i = SIM_FIRST_OBJ; i < s->n; i++) {
     free(s->o[i].slots);
     free(s->o[i].wl);
   }
-  free(s->o);
   for (uint32_t i = 0; i < s->nauto; i++) free(s->auto_labels[i]);
+  s->n = 0;
+  s->nauto = 0;
+}
+
+void heap_free(struct sim *s) {
+  heap_drop_objects(s);
+  free(s->o);
   free(s->auto_labels);
   free(s->labels);
 }

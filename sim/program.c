@@ -10,6 +10,11 @@
 
 void program_init(struct gcs_program *p) { memset(p, 0, sizeof *p); }
 
+void program_clear(struct gcs_program *p) {
+  p->nstmts = p->nactions = p->nscripts = p->nsyms = 0;
+  p->policy[0] = 0;
+}
+
 void program_free(struct gcs_program *p) {
   free(p->stmts);
   free(p->actions);

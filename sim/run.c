@@ -7,9 +7,9 @@
 
 #include "sim_int.h"
 
-struct sim *sim_create(const struct sim_options *opt) {
-  struct sim *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
+/* Everything sim_create() sets, on a zeroed s whose kept arrays (see
+   sim_reset) may already be there. 0, or -1 when out of memory. */
+static int setup(struct sim *s, const struct sim_options *opt) {
   s->pol = opt->policy;
   s->check_every_step = opt->check_every_step;
   s->sink = opt->sink;
@@ -28,18 +28,44 @@ struct sim *sim_create(const struct sim_options *opt) {
   s->enabled = 1;
   s->long_lived_total = s->pol.oldgen_base;
   if (!s->quiet) {
-    s->hash = XXH3_createState();
-    if (!s->hash || XXH3_64bits_reset(s->hash) == XXH_ERROR) {
-      sim_destroy(s);
-      return NULL;
-    }
+    if (!s->hash) s->hash = XXH3_createState();
+    if (!s->hash || XXH3_64bits_reset(s->hash) == XXH_ERROR) return -1;
   }
-  if (heap_init(s) != 0) {
+  return heap_init(s);
+}
+
+struct sim *sim_create(const struct sim_options *opt) {
+  struct sim *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  if (setup(s, opt) != 0) {
     sim_destroy(s);
     return NULL;
   }
-  buf_init(&s->line);
   return s;
+}
+
+int sim_reset(struct sim *s, const struct sim_options *opt) {
+  heap_drop_objects(s);
+  struct sim keep = *s;
+  memset(s, 0, sizeof *s);
+  /* the arrays, with their capacities; every count stays 0 */
+  s->o = keep.o, s->cap = keep.cap;
+  s->labels = keep.labels, s->caplabels = keep.caplabels;
+  s->auto_labels = keep.auto_labels, s->capauto = keep.capauto;
+  s->names = keep.names, s->name_global = keep.name_global;
+  s->capnames = keep.capnames;
+  s->globals = keep.globals, s->capglobals = keep.capglobals;
+  s->garbage = keep.garbage, s->capgarbage = keep.capgarbage;
+  s->stack = keep.stack, s->capstack = keep.capstack;
+  s->pend = keep.pend, s->cappend = keep.cappend;
+  s->trash = keep.trash, s->captrash = keep.captrash;
+  s->mark = keep.mark, s->capmark = keep.capmark;
+  s->vpath = keep.vpath, s->capvpath = keep.capvpath;
+  s->hash = keep.hash;
+  s->line = keep.line;
+  s->line.len = 0;
+  s->line.oom = 0;
+  return setup(s, opt);
 }
 
 void sim_destroy(struct sim *s) {
@@ -260,11 +286,18 @@ static int prepare(struct sim *s, const struct gcs_program *prog) {
   if (s->prog == prog) return 0;
   if (s->prog) return sim_internal(s, "one program per model"), -1;
   s->prog = prog;
+  uint32_t n = prog->nsyms ? prog->nsyms : 1;
+  if (n > s->capnames) { /* kept by sim_reset(): grown, never shrunk */
+    oid *names = realloc(s->names, n * sizeof *s->names);
+    if (names) s->names = names;
+    uint32_t *ng = realloc(s->name_global, n * sizeof *s->name_global);
+    if (ng) s->name_global = ng;
+    if (!names || !ng) return sim_oom(s);
+    s->capnames = n;
+  }
   s->nnames = prog->nsyms;
-  s->names = calloc(prog->nsyms ? prog->nsyms : 1, sizeof *s->names);
-  s->name_global =
-      calloc(prog->nsyms ? prog->nsyms : 1, sizeof *s->name_global);
-  if (!s->names || !s->name_global) return sim_oom(s);
+  memset(s->names, 0, n * sizeof *s->names);
+  memset(s->name_global, 0, n * sizeof *s->name_global);
   return 0;
 }
 

@@ -134,7 +134,7 @@ struct sim {
 
   oid *names;          /* per program symbol: bound object or 0 */
   uint32_t *name_global; /* per symbol: index in globals + 1, or 0 */
-  uint32_t nnames;
+  uint32_t nnames, capnames; /* capnames: what names and name_global hold */
   struct sglobal *globals;
   uint32_t nglobals, capglobals;
   oid *garbage;        /* gc.garbage */
@@ -193,6 +193,9 @@ struct sim {
 /* ---- heap.c: objects, lists, refcounts, labels ---- */
 int heap_init(struct sim *s);
 void heap_free(struct sim *s);
+/* Free what the objects own (slots, weakref lists, automatic labels),
+   keeping the node and label arrays for sim_reset(). */
+void heap_drop_objects(struct sim *s);
 oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label);
 const char *heap_label(const struct sim *s, oid id);
 /* Does the object take part in gc (tracked kinds)? */

@@ -433,3 +433,16 @@ int run_file(struct run *r, const char *relpath, const char *policy,
   free(text);
   return rc;
 }
+
+uint64_t rng_next(uint64_t *s) {
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return *s * 2685821657736338717ULL;
+}
+
+uint8_t *random_bytes(uint64_t *seed, size_t n) {
+  uint8_t *b = malloc(n ? n : 1);
+  for (size_t i = 0; b && i < n; i++) b[i] = (uint8_t)(rng_next(seed) >> 56);
+  return b;
+}

@@ -102,6 +102,11 @@ char *load_file(const char *path, size_t *len);
 size_t scenario_paths(char ***out);
 void free_paths(char **paths);
 
+/* A deterministic byte generator (xorshift64*), so failures reproduce. */
+uint64_t rng_next(uint64_t *seed);
+/* n bytes from it (malloc'd, caller frees; NULL when out of memory). */
+uint8_t *random_bytes(uint64_t *seed, size_t n);
+
 /* The text of a file of the repository (path relative to the checkout),
    NUL-terminated, or NULL; caller frees. */
 char *repo_file(const char *relpath);

@@ -12,19 +12,6 @@
 #include "simrun.h"
 #include "test.h"
 
-/* A deterministic byte generator (xorshift64*), so failures reproduce. */
-static uint64_t rng_next(uint64_t *s) {
-  *s ^= *s >> 12;
-  *s ^= *s << 25;
-  *s ^= *s >> 27;
-  return *s * 2685821657736338717ULL;
-}
-
-static uint8_t *random_bytes(uint64_t *seed, size_t n) {
-  uint8_t *b = malloc(n ? n : 1);
-  for (size_t i = 0; b && i < n; i++) b[i] = (uint8_t)(rng_next(seed) >> 56);
-  return b;
-}
 
 /* p prints as a scenario that parses back to an equal program. */
 static int prints_and_parses_back(const struct gcs_program *p, char *why,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "gcsim/codec.h"
 #include "gcsim/policy.h"
 #include "gcsim/scenario.h"
 #include "gcsim/sim.h"
@@ -179,4 +180,101 @@ TEST(violation_runs_are_deterministic_too) {
   ASSERT_EQ_U64(r1.fingerprint, r2.fingerprint);
   run_free(&r1);
   run_free(&r2);
+}
+
+/* One run of p under opt in model *m (made when NULL, else sim_reset()):
+   its fingerprint, event count, status and violation. */
+struct reset_run {
+  uint64_t fingerprint, nevents;
+  int status;
+  struct sim_violation v;
+};
+static int run_in(struct sim **m, const struct sim_options *opt,
+                  const struct gcs_program *p, struct reset_run *out) {
+  if (!*m) *m = sim_create(opt);
+  else if (sim_reset(*m, opt) != 0) return -1;
+  if (!*m) return -1;
+  memset(out, 0, sizeof *out);
+  out->status = (int)sim_run(*m, p);
+  out->fingerprint = sim_fingerprint(*m);
+  out->nevents = sim_event_count(*m);
+  if (sim_violation(*m)) out->v = *sim_violation(*m);
+  return 0;
+}
+
+/* A model renewed by sim_reset() runs as a new one: every scenario of the
+   repository, the busy program and 300 decoded random inputs, run one after
+   another in one model (traced and quiet runs alternating, with feedback
+   counters on the quiet ones, the bookkeeping walker on), give the events
+   (fingerprint), the counters, the status and the violation of a run on a
+   model made for it. */
+TEST(reset_model_runs_as_a_new_one) {
+  char **paths;
+  size_t nfiles = scenario_paths(&paths);
+  ASSERT_TRUE(nfiles >= 10);
+  size_t nrand = 300, n = nfiles + 1 + nrand;
+  struct gcs_program *progs = calloc(n, sizeof *progs);
+  ASSERT_TRUE(progs != NULL);
+  for (size_t i = 0; i < nfiles; i++) {
+    char *text = load_file(paths[i], NULL);
+    char err[600];
+    ASSERT_TRUE(text != NULL);
+    ASSERT_EQ_INT(scenario_parse(text, strlen(text), paths[i], &progs[i], err,
+                                 sizeof err), 0);
+    free(text);
+  }
+  free_paths(paths);
+  char err[600];
+  ASSERT_EQ_INT(scenario_parse(busy, strlen(busy), "busy", &progs[nfiles], err,
+                               sizeof err), 0);
+  uint64_t seed = 0xdec0de;
+  for (size_t i = nfiles + 1; i < n; i++) {
+    size_t len = (size_t)(rng_next(&seed) % 200);
+    uint8_t *b = random_bytes(&seed, len);
+    ASSERT_TRUE(b != NULL);
+    ASSERT_EQ_INT(codec_decode(b, len, &progs[i], NULL), 0);
+    free(b);
+  }
+  static uint8_t fb_reset[4096], fb_new[4096];
+  const char *pols[] = {"cpython-3.7", "cpython-3.8b4", "cpython-3.12"};
+  size_t violations = 0;
+  for (size_t k = 0; k < sizeof pols / sizeof *pols; k++) {
+    struct sim_options opt;
+    memset(&opt, 0, sizeof opt);
+    ASSERT_EQ_INT(policy_parse(pols[k], &opt.policy, err, sizeof err), 0);
+    opt.check_every_step = 1;
+    opt.max_objects = opt.max_actions = 2000;
+    opt.feedback_len = sizeof fb_reset;
+    struct sim *kept = NULL;
+    for (size_t j = 0; j < n; j++) {
+      size_t i = (j * 7919) % n; /* a scrambled order */
+      opt.no_fingerprint = (int)(j & 1);
+      memset(fb_reset, 0, sizeof fb_reset);
+      memset(fb_new, 0, sizeof fb_new);
+      struct reset_run a, b;
+      struct sim *fresh = NULL;
+      opt.feedback = opt.no_fingerprint ? fb_reset : NULL;
+      ASSERT_EQ_INT(run_in(&kept, &opt, &progs[i], &a), 0);
+      opt.feedback = opt.no_fingerprint ? fb_new : NULL;
+      ASSERT_EQ_INT(run_in(&fresh, &opt, &progs[i], &b), 0);
+      sim_destroy(fresh);
+      if (a.status != b.status || a.fingerprint != b.fingerprint ||
+          a.nevents != b.nevents || a.v.kind != b.v.kind ||
+          a.v.step != b.v.step || strcmp(a.v.obj, b.v.obj) != 0 ||
+          strcmp(a.v.detail, b.v.detail) != 0 ||
+          memcmp(fb_reset, fb_new, sizeof fb_reset) != 0) {
+        test_fail(__FILE__, __LINE__, "program %zu under %s (%s): the reset "
+                  "model's run differs (status %d/%d, %llu/%llu events)", i,
+                  pols[k], opt.no_fingerprint ? "quiet" : "traced", a.status,
+                  b.status, (unsigned long long)a.nevents,
+                  (unsigned long long)b.nevents);
+        break;
+      }
+      violations += a.status == SIM_VIOLATION;
+    }
+    sim_destroy(kept);
+  }
+  ASSERT_TRUE(violations >= 10);
+  for (size_t i = 0; i < n; i++) program_free(&progs[i]);
+  free(progs);
 }

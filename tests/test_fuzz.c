@@ -502,3 +502,105 @@ TEST(harness_builtin_defaults_yield_to_the_environment) {
   env_restore("GCSIM_SUPPRESSIONS", saved_sup);
   buf_free(&bytes);
 }
+
+/* One input's result, as the workspace test compares them. */
+static int same_result(const struct harness_result *a,
+                       const struct harness_result *b) {
+  return a->out.status == b->out.status && a->out.events == b->out.events &&
+         a->out.v.kind == b->out.v.kind && a->out.v.step == b->out.v.step &&
+         strcmp(a->out.v.obj, b->out.v.obj) == 0 &&
+         strcmp(a->out.v.detail, b->out.v.detail) == 0 &&
+         strcmp(a->out.v.actor, b->out.v.actor) == 0 &&
+         strcmp(a->out.v.phase, b->out.v.phase) == 0 &&
+         strcmp(a->out.internal, b->out.internal) == 0 &&
+         strcmp(a->roles, b->roles) == 0 && a->finding == b->finding &&
+         a->suppressed == b->suppressed && a->info.used == b->info.used &&
+         a->info.truncated_at == b->info.truncated_at &&
+         a->info.after_exit == b->info.after_exit &&
+         a->info.dropped == b->info.dropped;
+}
+
+/* What the engines run, harness_exec_ws(), keeps memory between inputs
+   and nothing else: every input, run after any other in one workspace,
+   gives what a fresh harness_exec() gives, verdict, violation, events,
+   decode figures and feedback counters alike, and decodes to the same
+   program. Inputs: every scenario of the repository, each cut in half,
+   and random byte strings up to 300 bytes, in a scrambled order, twice. */
+TEST(workspace_keeps_memory_not_state) {
+  char **paths;
+  size_t nfiles = scenario_paths(&paths);
+  ASSERT_TRUE(nfiles >= 10);
+  size_t nrand = 400, n = 2 * nfiles + nrand;
+  uint8_t **in = calloc(n, sizeof *in);
+  size_t *len = calloc(n, sizeof *len);
+  ASSERT_TRUE(in && len);
+  for (size_t i = 0; i < nfiles; i++) {
+    char *text;
+    struct gcs_program p;
+    struct gcs_buf bytes;
+    ASSERT_EQ_INT(encode_file(paths[i], &text, &p, &bytes), 0);
+    in[2 * i] = (uint8_t *)bytes.p;
+    len[2 * i] = bytes.len;
+    in[2 * i + 1] = malloc(bytes.len / 2 + 1);
+    ASSERT_TRUE(in[2 * i + 1] != NULL);
+    memcpy(in[2 * i + 1], bytes.p, bytes.len / 2);
+    len[2 * i + 1] = bytes.len / 2;
+    program_free(&p);
+    free(text);
+  }
+  free_paths(paths);
+  uint64_t seed = 0x5eed;
+  for (size_t i = 2 * nfiles; i < n; i++) {
+    len[i] = (size_t)(rng_next(&seed) % 300);
+    in[i] = random_bytes(&seed, len[i]);
+    ASSERT_TRUE(in[i] != NULL);
+  }
+  static uint8_t fb_ws[4096], fb_fresh[4096];
+  const char *pols[] = {"cpython-3.7", "cpython-3.8b4", "cpython-3.12",
+                        "cpython-main"};
+  size_t compared = 0, violations = 0;
+  for (size_t k = 0; k < sizeof pols / sizeof *pols; k++) {
+    char err[300];
+    struct harness h;
+    ASSERT_EQ_INT(harness_init(&h, pols[k], "", err, sizeof err), 0);
+    h.feedback_len = sizeof fb_ws;
+    struct harness_ws ws;
+    harness_ws_init(&ws);
+    for (size_t round = 0; round < 2; round++)
+      for (size_t j = 0; j < n; j++) {
+        size_t i = (j * 7919 + round * 104729) % n; /* scrambled, coprime */
+        struct harness_result a, b;
+        memset(fb_ws, 0, sizeof fb_ws);
+        memset(fb_fresh, 0, sizeof fb_fresh);
+        h.feedback = fb_ws;
+        int ra = harness_exec_ws(&h, &ws, in[i], len[i], 0, &a);
+        h.feedback = fb_fresh;
+        int rb = harness_exec(&h, in[i], len[i], 0, &b);
+        struct gcs_program fresh;
+        ASSERT_EQ_INT(codec_decode(in[i], len[i], &fresh, NULL), 0);
+        int same_prog = program_equal(&ws.prog, &fresh);
+        program_free(&fresh);
+        if (ra != rb || !same_result(&a, &b) ||
+            memcmp(fb_ws, fb_fresh, sizeof fb_ws) != 0 || !same_prog) {
+          test_fail(__FILE__, __LINE__, "input %zu (%zu bytes) under %s, "
+                    "round %zu: the workspace's run differs (rc %d/%d, "
+                    "status %d/%d, events %llu/%llu, program %s)", i, len[i],
+                    pols[k], round, ra, rb, (int)a.out.status,
+                    (int)b.out.status, (unsigned long long)a.out.events,
+                    (unsigned long long)b.out.events,
+                    same_prog ? "same" : "differs");
+          break;
+        }
+        compared++;
+        violations += a.out.status == SIM_VIOLATION;
+      }
+    harness_ws_free(&ws);
+    harness_free(&h);
+  }
+  /* the comparison saw violations, not only clean runs */
+  ASSERT_TRUE(violations >= 20);
+  ASSERT_EQ_INT((int)compared, (int)(2 * n * 4));
+  for (size_t i = 0; i < n; i++) free(in[i]);
+  free(in);
+  free(len);
+}

@@ -47,6 +47,24 @@ struct codec_info {
 int codec_decode(const uint8_t *data, size_t len, struct gcs_program *prog,
                  struct codec_info *info);
 
+/* The decoder's working memory, kept between decodes by an engine that
+   decodes millions of inputs. Zero it (= {0}) before the first use. */
+struct codec_scratch {
+  uint32_t *bound, capbound; /* bound symbols, in binding order */
+  uint32_t *binder;          /* per symbol (capsym of them) */
+  uint8_t *ever;
+  uint32_t capsym;
+};
+void codec_scratch_free(struct codec_scratch *sc);
+
+/* codec_decode() into a prog that was initialized before (program_init, or
+   an earlier decode): it is emptied first (program_clear) and its memory
+   reused, as is sc's. The same bytes give the same program as
+   codec_decode(). On -1 (out of memory) prog is empty and initialized. */
+int codec_decode_reuse(const uint8_t *data, size_t len,
+                       struct gcs_program *prog, struct codec_scratch *sc,
+                       struct codec_info *info);
+
 /* Encode prog as bytes appended to out. Returns 0, or -1 with a message in
    err when prog is beyond the format's caps (or out of memory). */
 int codec_encode(const struct gcs_program *prog, struct gcs_buf *out,

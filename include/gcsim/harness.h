@@ -6,7 +6,10 @@
 **
 ** Invariants:
 **   - harness_exec() keeps nothing between inputs: each input gets its own
-**     program and model, freed before it returns. The harness itself is
+**     program and model, freed before it returns. harness_exec_ws(), what
+**     the engines call, keeps their memory in a workspace and nothing else
+**     (program_clear, sim_reset): its results are harness_exec()'s, input
+**     for input, whatever ran before (tested). The harness itself is
 **     read-only after harness_init(); the feedback counters it points to
 **     are written by the model and never read by it, so a verdict never
 **     depends on them (the engine clears them between inputs).
@@ -81,6 +84,23 @@ struct harness_result {
 */
 int harness_exec(const struct harness *h, const uint8_t *data, size_t len,
                  int want_signature, struct harness_result *r);
+
+/* Memory kept between the inputs of harness_exec_ws(): a decoded program,
+   the decoder's scratch and a model. Never state: each input empties the
+   program and resets the model before it is used. */
+struct harness_ws {
+  struct gcs_program prog;
+  struct codec_scratch scratch;
+  struct sim *model; /* NULL until the first input */
+};
+void harness_ws_init(struct harness_ws *w);
+void harness_ws_free(struct harness_ws *w);
+
+/* harness_exec() with the workspace's memory: what gcsim-fuzz and
+   gcsim-afl call for each input. Returns as harness_exec(). */
+int harness_exec_ws(const struct harness *h, struct harness_ws *w,
+                    const uint8_t *data, size_t len, int want_signature,
+                    struct harness_result *r);
 
 /* The signature of the program decoded from data (minimizing it first):
    what harness_exec() computes. 0, or -1 (no violation, out of memory). */

@@ -56,6 +56,14 @@ int mz_run_feedback(const struct gcs_program *p, const struct policy *pol,
                     uint8_t *feedback, uint32_t feedback_len,
                     struct mz_outcome *out);
 
+/* mz_run_feedback() in a model kept between runs: *model is made on first
+   use (NULL) and sim_reset() after, so only its memory carries over;
+   sim_destroy() it when done. On -1 (out of memory) *model may only be
+   destroyed. */
+int mz_run_reuse(struct sim **model, const struct gcs_program *p,
+                 const struct policy *pol, uint8_t *feedback,
+                 uint32_t feedback_len, struct mz_outcome *out);
+
 /* "KIND/OBJKIND/ACTOR/PHASE" */
 void mz_roles(const struct sim_violation *v, char *out, size_t len);
 

@@ -123,6 +123,9 @@ struct gcs_program {
 
 void program_init(struct gcs_program *p);
 void program_free(struct gcs_program *p);
+/* Empty p (as program_init() leaves it), keeping the memory of its arrays
+   for the next program built in it. */
+void program_clear(struct gcs_program *p);
 
 /* Intern a name; returns its index, or UINT32_MAX if out of memory or the
    name is longer than GCS_MAX_NAME. */

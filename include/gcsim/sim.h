@@ -2,7 +2,8 @@
 ** sim.h — the runtime model: run a program under a policy.
 **
 ** Invariants:
-**   - All state lives in one struct sim made by sim_create(); there are no
+**   - All state lives in one struct sim made by sim_create() (or renewed
+**     by sim_reset(), which keeps memory and nothing else); there are no
 **     mutable globals, no clocks, no random numbers, and no addresses in any
 **     output or ordering. Objects are dense integer ids in creation order.
 **   - The same program under the same policy gives the same event stream,
@@ -97,6 +98,12 @@ struct sim;
 /* NULL when out of memory. */
 struct sim *sim_create(const struct sim_options *opt);
 void sim_destroy(struct sim *s);
+/* Make s what sim_create(opt) would make, for a new program, keeping only
+   the memory of its arrays (a fuzz engine runs millions of programs): no
+   state, event, count or violation of the previous run survives, so a run
+   after sim_reset() is the same as one on a new model. 0, or -1 when out
+   of memory (then only sim_destroy(s) may follow). */
+int sim_reset(struct sim *s, const struct sim_options *opt);
 
 /* Run every statement of prog (which must outlive s). */
 enum sim_status sim_run(struct sim *s, const struct gcs_program *prog);
