@@ -27,7 +27,12 @@ xxopt=()
 [ "${xxhash#/}" != "$xxhash" ] && xxopt=(-DXXHASH_LIBRARY="$xxhash")
 
 # CMake takes CC, CXX, CFLAGS and CXXFLAGS from the environment; build type
-# None adds no flags of its own.
+# None adds no flags of its own. Under a sanitizer, memory the harness keeps
+# between inputs is filled with 0xa5 bytes (GCSIM_SCRIBBLE, sim/grow.h), so
+# that a read of what an earlier input left there fails loudly.
+case "${SANITIZER:-}" in
+  address|undefined|memory) export CFLAGS="$CFLAGS -DGCSIM_SCRIBBLE" CXXFLAGS="$CXXFLAGS -DGCSIM_SCRIBBLE" ;;
+esac
 cmake -S "$src" -B "$work" -DCMAKE_BUILD_TYPE=None -DGCSIM_WERROR=OFF \
   -DGCSIM_LIB_FUZZING_ENGINE="$LIB_FUZZING_ENGINE" "${xxopt[@]}"
 cmake --build "$work" --target gcsim_fuzz_families -j"$(nproc)"

@@ -13,6 +13,10 @@ void program_init(struct gcs_program *p) { memset(p, 0, sizeof *p); }
 void program_clear(struct gcs_program *p) {
   p->nstmts = p->nactions = p->nscripts = p->nsyms = 0;
   p->policy[0] = 0;
+  sim_scribble(p->stmts, (size_t)p->capstmts * sizeof *p->stmts);
+  sim_scribble(p->actions, (size_t)p->capactions * sizeof *p->actions);
+  sim_scribble(p->scripts, (size_t)p->capscripts * sizeof *p->scripts);
+  sim_scribble(p->syms, (size_t)p->capsyms * sizeof *p->syms);
 }
 
 void program_free(struct gcs_program *p) {

@@ -65,6 +65,19 @@ int sim_reset(struct sim *s, const struct sim_options *opt) {
   s->line = keep.line;
   s->line.len = 0;
   s->line.oom = 0;
+  sim_scribble(s->o, (size_t)s->cap * sizeof *s->o);
+  sim_scribble(s->labels, (size_t)s->caplabels * sizeof *s->labels);
+  sim_scribble(s->auto_labels, (size_t)s->capauto * sizeof *s->auto_labels);
+  sim_scribble(s->names, (size_t)s->capnames * sizeof *s->names);
+  sim_scribble(s->name_global, (size_t)s->capnames * sizeof *s->name_global);
+  sim_scribble(s->globals, (size_t)s->capglobals * sizeof *s->globals);
+  sim_scribble(s->garbage, (size_t)s->capgarbage * sizeof *s->garbage);
+  sim_scribble(s->stack, (size_t)s->capstack * sizeof *s->stack);
+  sim_scribble(s->pend, (size_t)s->cappend * sizeof *s->pend);
+  sim_scribble(s->trash, (size_t)s->captrash * sizeof *s->trash);
+  sim_scribble(s->mark, s->capmark);
+  sim_scribble(s->vpath, (size_t)s->capvpath * sizeof *s->vpath);
+  sim_scribble(s->line.p, s->line.cap);
   return setup(s, opt);
 }
 

@@ -207,8 +207,17 @@ static int run_in(struct sim **m, const struct sim_options *opt,
    another in one model (traced and quiet runs alternating, with feedback
    counters on the quiet ones, the bookkeeping walker on), give the events
    (fingerprint), the counters, the status and the violation of a run on a
-   model made for it. */
+   model made for it. Every other one runs right after
+   tests/fixtures/stop_in_trashcan.gcs, whose run the budget stops in the
+   middle of a deallocation, objects waiting in the trashcan. */
 TEST(reset_model_runs_as_a_new_one) {
+  char *stop_text = repo_file("tests/fixtures/stop_in_trashcan.gcs");
+  ASSERT_TRUE(stop_text != NULL);
+  struct gcs_program stop;
+  char perr[600];
+  ASSERT_EQ_INT(scenario_parse(stop_text, strlen(stop_text), "stop_in_trashcan",
+                               &stop, perr, sizeof perr), 0);
+  free(stop_text);
   char **paths;
   size_t nfiles = scenario_paths(&paths);
   ASSERT_TRUE(nfiles >= 10);
@@ -248,7 +257,14 @@ TEST(reset_model_runs_as_a_new_one) {
     struct sim *kept = NULL;
     for (size_t j = 0; j < n; j++) {
       size_t i = (j * 7919) % n; /* a scrambled order */
-      opt.no_fingerprint = (int)(j & 1);
+      if (j % 2 == 0) {
+        struct reset_run stopped;
+        opt.no_fingerprint = 1;
+        opt.feedback = NULL;
+        ASSERT_EQ_INT(run_in(&kept, &opt, &stop, &stopped), 0);
+        ASSERT_EQ_INT(stopped.status, SIM_BADINPUT);
+      }
+      opt.no_fingerprint = (int)(j / 2 & 1);
       memset(fb_reset, 0, sizeof fb_reset);
       memset(fb_new, 0, sizeof fb_new);
       struct reset_run a, b;
@@ -277,4 +293,5 @@ TEST(reset_model_runs_as_a_new_one) {
   ASSERT_TRUE(violations >= 10);
   for (size_t i = 0; i < n; i++) program_free(&progs[i]);
   free(progs);
+  program_free(&stop);
 }

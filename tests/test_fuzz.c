@@ -525,8 +525,21 @@ static int same_result(const struct harness_result *a,
    gives what a fresh harness_exec() gives, verdict, violation, events,
    decode figures and feedback counters alike, and decodes to the same
    program. Inputs: every scenario of the repository, each cut in half,
-   and random byte strings up to 300 bytes, in a scrambled order, twice. */
+   and random byte strings up to 300 bytes, in a scrambled order, twice;
+   in the first round each runs right after tests/fixtures/
+   stop_in_trashcan.gcs, whose run the budget stops in the middle of a
+   deallocation. */
 TEST(workspace_keeps_memory_not_state) {
+  char *stop_text = repo_file("tests/fixtures/stop_in_trashcan.gcs");
+  ASSERT_TRUE(stop_text != NULL);
+  struct gcs_program stop_prog;
+  ASSERT_EQ_INT(parse(stop_text, &stop_prog), 0);
+  free(stop_text);
+  struct gcs_buf stop;
+  buf_init(&stop);
+  char eerr[300];
+  ASSERT_EQ_INT(codec_encode(&stop_prog, &stop, eerr, sizeof eerr), 0);
+  program_free(&stop_prog);
   char **paths;
   size_t nfiles = scenario_paths(&paths);
   ASSERT_TRUE(nfiles >= 10);
@@ -570,6 +583,12 @@ TEST(workspace_keeps_memory_not_state) {
       for (size_t j = 0; j < n; j++) {
         size_t i = (j * 7919 + round * 104729) % n; /* scrambled, coprime */
         struct harness_result a, b;
+        if (round == 0) {
+          h.feedback = NULL;
+          ASSERT_EQ_INT(harness_exec_ws(&h, &ws, (const uint8_t *)stop.p,
+                                        stop.len, 0, &a), 0);
+          ASSERT_EQ_INT((int)a.out.status, SIM_BADINPUT);
+        }
         memset(fb_ws, 0, sizeof fb_ws);
         memset(fb_fresh, 0, sizeof fb_fresh);
         h.feedback = fb_ws;
@@ -603,4 +622,5 @@ TEST(workspace_keeps_memory_not_state) {
   for (size_t i = 0; i < n; i++) free(in[i]);
   free(in);
   free(len);
+  buf_free(&stop);
 }

@@ -121,7 +121,9 @@ const char *sim_internal_error(const struct sim *s);
 /* Figures for benchmarks and tests. */
 struct sim_stats {
   uint64_t objects_created, objects_alive, objects_freed;
-  uint64_t model_bytes;  /* bytes the model holds for its objects */
+  uint64_t model_bytes;  /* bytes the model holds for its objects (their
+                            arrays' capacities: after sim_reset(), what
+                            earlier runs grew counts too) */
   uint64_t collections;
 };
 void sim_get_stats(const struct sim *s, struct sim_stats *st);
