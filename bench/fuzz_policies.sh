@@ -30,8 +30,9 @@ for pol in $pols; do
     -dict="$root/corpus/gcsim.dict" -max_len=256 -artifact_prefix="$d/artifacts/" \
     "$d/corpus" >"$d/log" 2>&1 || true
   n=$(ls "$d/artifacts" | grep -c '^crash-' || true)
-  execs=$(grep -o 'exec/s: [0-9]*' "$d/log" | tail -1 || true)
-  echo "== $pol: $min min, $n crash file(s), last $execs"
+  # the last status line of -fork mode: "#EXECS: cov: ... time: SECONDSs"
+  execs=$(grep -oE '^#[0-9]+' "$d/log" | tail -1 | tr -d '#' || true)
+  echo "== $pol: $min min, $n crash file(s), ${execs:-?} executions"
   CONFIRM_PYTHON=$(python_for "$pol") \
     crash_table "$pol" "$b/gcsim" "$root/corpus/known-findings.supp" "$d"/artifacts/crash-* | sed 's/^/   /'
 done
