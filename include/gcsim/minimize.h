@@ -31,8 +31,8 @@
    The largest scenario of corpus/ (a trashcan chain) makes about 100
    objects; a program that runs past 500 is almost always a finalizer or
    callback loop feeding itself, and at 2000 such runs (3 % of a fuzz
-   corpus) took a third of the model's instructions (README, "Fuzzing
-   speed"). */
+   corpus) took more than a third of the model's instructions (README,
+   "Fuzzing speed"). */
 #define MZ_MAX_OBJECTS 500u
 #define MZ_MAX_ACTIONS 500u
 
