@@ -50,6 +50,51 @@ static void die(const char *msg) {
   exit(2);
 }
 
+struct paths {
+  char **v;
+  size_t n, cap;
+};
+
+static void add_path(struct paths *ps, const char *dir, const char *name) {
+  if (ps->n == ps->cap) {
+    ps->cap = ps->cap ? 2 * ps->cap : 64;
+    ps->v = realloc(ps->v, ps->cap * sizeof *ps->v);
+    if (!ps->v) die("out of memory");
+  }
+  size_t len = strlen(dir) + (name ? strlen(name) + 1 : 0) + 1;
+  char *p = malloc(len);
+  if (!p) die("out of memory");
+  if (name) snprintf(p, len, "%s/%s", dir, name);
+  else snprintf(p, len, "%s", dir);
+  ps->v[ps->n++] = p;
+}
+
+/* A file, or the files of a directory in name order; 0, or -1 with a
+   "PATH:0: message" on stderr. */
+static int add_arg(struct paths *ps, const char *arg) {
+  struct stat st;
+  if (stat(arg, &st) != 0) {
+    fprintf(stderr, "%s:0: no such file or directory\n", arg);
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    add_path(ps, arg, NULL);
+    return 0;
+  }
+  struct dirent **ents;
+  int ne = scandir(arg, &ents, NULL, alphasort);
+  if (ne < 0) {
+    fprintf(stderr, "%s:0: cannot read the directory\n", arg);
+    return -1;
+  }
+  for (int k = 0; k < ne; k++) {
+    if (ents[k]->d_name[0] != '.') add_path(ps, arg, ents[k]->d_name);
+    free(ents[k]);
+  }
+  free(ents);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   long n = 20000, rounds = 5;
   const char *policy = "cpython-main";
@@ -63,37 +108,11 @@ int main(int argc, char **argv) {
   if (n < 0 || rounds < 1 || (first_file < argc && argv[first_file][0] == '-'))
     die("usage: bench_harness [-n N] [-r ROUNDS] [--policy P] [FILE...]");
   /* the paths: each file, or each file of a directory in name order */
-  size_t npaths = 0, cappaths = 0;
-  char **paths = NULL;
-  for (int i = first_file; i < argc; i++) {
-    struct stat st;
-    if (stat(argv[i], &st) != 0) {
-      fprintf(stderr, "%s:0: no such file or directory\n", argv[i]);
-      return 2;
-    }
-    struct dirent **ents = NULL;
-    int ne = S_ISDIR(st.st_mode) ? scandir(argv[i], &ents, NULL, alphasort) : -2;
-    if (ne == -1) {
-      fprintf(stderr, "%s:0: cannot read the directory\n", argv[i]);
-      return 2;
-    }
-    for (int k = 0; k < (ne == -2 ? 1 : ne); k++) {
-      if (ne != -2 && ents[k]->d_name[0] == '.') continue;
-      if (npaths == cappaths) {
-        cappaths = cappaths ? 2 * cappaths : 64;
-        paths = realloc(paths, cappaths * sizeof *paths);
-        if (!paths) die("out of memory");
-      }
-      size_t len = strlen(argv[i]) + (ne == -2 ? 0 : strlen(ents[k]->d_name) + 1) + 1;
-      paths[npaths] = malloc(len);
-      if (!paths[npaths]) die("out of memory");
-      if (ne == -2) snprintf(paths[npaths], len, "%s", argv[i]);
-      else snprintf(paths[npaths], len, "%s/%s", argv[i], ents[k]->d_name);
-      npaths++;
-    }
-    for (int k = 0; k < ne; k++) free(ents[k]);
-    free(ents);
-  }
+  struct paths ps = {0};
+  for (int i = first_file; i < argc; i++)
+    if (add_arg(&ps, argv[i]) != 0) return 2;
+  size_t npaths = ps.n;
+  char **paths = ps.v;
   size_t total = (size_t)n + npaths;
   struct input *in = calloc(total ? total : 1, sizeof *in);
   if (!in) die("out of memory");
