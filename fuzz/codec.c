@@ -155,16 +155,8 @@ static uint32_t read_text(struct dec *d) {
   return intern(d, name);
 }
 
-static void fresh_name(const struct dec *d, uint8_t kind, char *out,
-                       size_t len) {
-  char digits[16];
-  unsigned n = 0, v = (unsigned)d->fresh + 1;
-  do digits[n++] = (char)('0' + v % 10); while ((v /= 10) && n < sizeof digits);
-  if (len < n + 3) return;
-  out[0] = fresh_prefix[kind][0];
-  out[1] = fresh_prefix[kind][1];
-  for (unsigned i = 0; i < n; i++) out[2 + i] = digits[n - 1 - i];
-  out[2 + n] = '\0';
+static void fresh_name(const struct dec *d, uint8_t kind, char *out) {
+  program_numbered_name(out, fresh_prefix[kind], d->fresh + 1);
 }
 
 /* NAME: the symbol a binding statement binds. */
@@ -176,8 +168,8 @@ static uint32_t read_bind_name(struct dec *d, uint8_t kind) {
   else if (b >= BIND_SYM && d->p->nsyms)
     s = (b - BIND_SYM) % d->p->nsyms;
   if (s != UINT32_MAX || d->eof || d->oom) return s;
-  char name[32];
-  fresh_name(d, kind, name, sizeof name);
+  char name[PROGRAM_NUMBERED_NAME];
+  fresh_name(d, kind, name);
   d->fresh++;
   if (d->texts) return intern(d, name);
   /* no TEXT name so far: a fresh name is new */
@@ -195,9 +187,10 @@ static void read_steps(struct dec *d, struct gcs_path *pa) {
   }
 }
 
-/* TOP: 0, or -1 when no name is bound (the statement cannot apply). */
+/* TOP into the zeroed path pa (the readers below fill a statement or an
+   action that program_add_stmt or program_add_action has just zeroed):
+   0, or -1 when no name is bound (the statement cannot apply). */
 static int read_top_path(struct dec *d, struct gcs_path *pa) {
-  memset(pa, 0, sizeof *pa);
   uint8_t r = get(d);
   if (r >= TOP_STEPS) read_steps(d, pa);
   if (!d->nbound) return -1;
@@ -207,7 +200,6 @@ static int read_top_path(struct dec *d, struct gcs_path *pa) {
 }
 
 static void read_script_path(struct dec *d, int call, struct gcs_path *pa) {
-  memset(pa, 0, sizeof *pa);
   uint8_t r = get(d);
   uint32_t nchoices = 1 + (uint32_t)call + d->p->nsyms;
   uint32_t c = (r & 0x7fu) % nchoices;
@@ -245,7 +237,6 @@ static unsigned pick(uint8_t b, const uint8_t *weight, unsigned n,
 }
 
 static void read_action(struct dec *d, int call, struct gcs_action *a) {
-  memset(a, 0, sizeof *a);
   a->act = (uint8_t)pick(get(d), act_weight, GCS_NACTS, d->actmask,
                          act_mask_bit, 0);
   switch (a->act) {
@@ -316,8 +307,10 @@ static int on_kind(const struct dec *d, uint32_t sym, int want_fin) {
 static int read_stmt(struct dec *d) {
   struct gcs_program *p = d->p;
   uint32_t nactions = p->nactions, nscripts = p->nscripts;
-  struct gcs_stmt st;
-  memset(&st, 0, sizeof st);
+  /* decoded in place; the slot is taken back when the statement decodes
+     to nothing */
+  struct gcs_stmt *st = program_add_stmt(p);
+  if (!st) return d->oom = 1, -1;
   int ok = 1;
   uint32_t bind_sym = UINT32_MAX;
   unsigned op = pick(get(d), op_weight, C_NOPS, d->opmask, NULL,
@@ -325,107 +318,103 @@ static int read_stmt(struct dec *d) {
   switch (op) {
   case C_NEW: {
     uint8_t kf = get(d) % 20;
-    st.op = GCS_NEW;
-    st.kind = kf % 5;
-    st.flags = kf / 5;
-    bind_sym = read_bind_name(d, st.kind);
+    st->op = GCS_NEW;
+    st->kind = kf % 5;
+    st->flags = kf / 5;
+    bind_sym = read_bind_name(d, st->kind);
     break;
   }
   case C_LINK:
   case C_UNLINK:
-    st.op = op == C_LINK ? GCS_LINK : GCS_UNLINK;
-    ok = read_top_path(d, &st.a) == 0;
-    ok &= read_top_path(d, &st.b) == 0;
+    st->op = op == C_LINK ? GCS_LINK : GCS_UNLINK;
+    ok = read_top_path(d, &st->a) == 0;
+    ok &= read_top_path(d, &st->b) == 0;
     break;
   case C_WEAKREF:
-    st.op = GCS_WEAKREF_OP;
+    st->op = GCS_WEAKREF_OP;
     bind_sym = read_bind_name(d, GCS_WEAKREF);
-    ok = read_top_path(d, &st.b) == 0;
-    st.has_c = get(d) & 1;
-    if (st.has_c) ok &= read_top_path(d, &st.c) == 0;
+    ok = read_top_path(d, &st->b) == 0;
+    st->has_c = get(d) & 1;
+    if (st->has_c) ok &= read_top_path(d, &st->c) == 0;
     break;
   case C_DEL: {
-    st.op = GCS_DEL;
+    st->op = GCS_DEL;
     uint8_t i = get(d);
     if (!d->nbound || d->eof) {
       ok = 0;
       break;
     }
-    st.sym = d->bound[i % d->nbound];
+    st->sym = d->bound[i % d->nbound];
     if (!d->eof) unbind(d, i % d->nbound);
     break;
   }
   case C_UNTRACK:
   case C_TRACK:
-    st.op = op == C_TRACK ? GCS_TRACK : GCS_UNTRACK;
-    ok = read_top_path(d, &st.a) == 0;
+    st->op = op == C_TRACK ? GCS_TRACK : GCS_UNTRACK;
+    ok = read_top_path(d, &st->a) == 0;
     break;
   case C_COLLECT:
-    st.op = GCS_COLLECT;
-    st.n[0] = get(d) % 3;
+    st->op = GCS_COLLECT;
+    st->n[0] = get(d) % 3;
     break;
-  case C_GC_ENABLE: st.op = GCS_GC_ENABLE; break;
-  case C_GC_DISABLE: st.op = GCS_GC_DISABLE; break;
+  case C_GC_ENABLE: st->op = GCS_GC_ENABLE; break;
+  case C_GC_DISABLE: st->op = GCS_GC_DISABLE; break;
   case C_SAVEALL:
-    st.op = GCS_SAVEALL;
-    st.flags = get(d) & 1;
+    st->op = GCS_SAVEALL;
+    st->flags = get(d) & 1;
     break;
   case C_THRESHOLD:
-    st.op = GCS_THRESHOLD;
-    st.has_c = (uint8_t)(1 + get(d) % 3);
-    for (unsigned i = 0; i < st.has_c; i++) st.n[i] = read_leb128(d);
+    st->op = GCS_THRESHOLD;
+    st->has_c = (uint8_t)(1 + get(d) % 3);
+    for (unsigned i = 0; i < st->has_c; i++) st->n[i] = read_leb128(d);
     break;
-  case C_GET_OBJECTS: st.op = GCS_GET_OBJECTS; break;
-  case C_EXIT: st.op = GCS_EXIT; break;
+  case C_GET_OBJECTS: st->op = GCS_GET_OBJECTS; break;
+  case C_EXIT: st->op = GCS_EXIT; break;
   case C_ON: {
     uint8_t i = get(d), k = get(d);
     int kind = -1;
     if (d->nbound) {
-      st.sym = d->bound[i % d->nbound];
-      kind = on_kind(d, st.sym, k & 1);
+      st->sym = d->bound[i % d->nbound];
+      kind = on_kind(d, st->sym, k & 1);
     }
     ok = kind >= 0;
-    st.op = (uint8_t)(kind == GCS_ON_FINALIZE ? GCS_ON_FINALIZE : GCS_ON_CALL);
-    st.script = program_add_script(p);
-    if (st.script == UINT32_MAX) return d->oom = 1, -1;
+    st->op = (uint8_t)(kind == GCS_ON_FINALIZE ? GCS_ON_FINALIZE : GCS_ON_CALL);
+    st->script = program_add_script(p);
+    if (st->script == UINT32_MAX) return d->oom = 1, -1;
     unsigned n = 1u + (k >> 1u) % (k >= 0xc0u ? CODEC_MAX_SCRIPT : 4u);
     for (unsigned j = 0; j < n && !d->eof && !d->oom; j++) {
       struct gcs_action *a = program_add_action(p);
       if (!a) return d->oom = 1, -1;
-      read_action(d, st.op == GCS_ON_CALL, a);
+      read_action(d, st->op == GCS_ON_CALL, a);
     }
     break;
   }
   case C_POLICY: {
-    st.op = GCS_POLICY;
+    st->op = GCS_POLICY;
     char text[CODEC_MAX_POLICY + 1];
     unsigned n = 1 + get(d) % CODEC_MAX_POLICY;
     for (unsigned i = 0; i < n; i++)
       text[i] = policy_chars[get(d) % POLICY_NCHARS];
     text[n] = '\0';
     struct policy pol;
-    char err[256];
-    ok = !d->eof && !p->policy[0] &&
-         policy_parse(text, &pol, err, sizeof err) == 0;
+    ok = !d->eof && !p->policy[0] && policy_parse(text, &pol, NULL, 0) == 0;
     if (ok) memcpy(p->policy, text, n + 1);
     break;
   }
   default: break;
   }
   if (d->eof || d->oom || !ok) {
+    p->nstmts--;
     p->nactions = nactions; /* forget a dropped script */
     p->nscripts = nscripts;
     return d->eof || d->oom ? -1 : 0;
   }
-  struct gcs_stmt *slot = program_add_stmt(p);
-  if (!slot) return d->oom = 1, -1;
   if (bind_sym != UINT32_MAX) {
-    st.sym = bind_sym;
+    st->sym = bind_sym;
     bind(d, bind_sym);
   }
-  st.line = p->nstmts;
-  *slot = st;
-  return st.op == GCS_EXIT ? 2 : 1;
+  st->line = p->nstmts;
+  return st->op == GCS_EXIT ? 2 : 1;
 }
 
 static void dec_init(struct dec *d, struct gcs_program *p, const uint8_t *in,
@@ -634,8 +623,8 @@ static int put_script_path(struct enc *e, int call, const struct gcs_path *pa) {
 
 static int put_bind_name(struct enc *e, uint32_t sym, uint8_t kind) {
   const char *name = e->src->syms[sym];
-  char fresh[32];
-  fresh_name(&e->d, kind, fresh, sizeof fresh);
+  char fresh[PROGRAM_NUMBERED_NAME];
+  fresh_name(&e->d, kind, fresh);
   uint32_t s = find_sym(e->d.p, name);
   if (strcmp(fresh, name) == 0) {
     put(e, 0);

@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 
-int sim_grow(void **arr, uint32_t need, uint32_t *cap, size_t elem,
-             uint32_t first) {
+int sim_grow_to(void **arr, uint32_t need, uint32_t *cap, size_t elem,
+                uint32_t first) {
   if (need <= *cap) return 0;
   uint32_t ncap = *cap ? *cap : first;
   while (ncap < need) {

@@ -12,9 +12,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Make *arr (elements of elem bytes, capacity *cap) hold at least need. */
-int sim_grow(void **arr, uint32_t need, uint32_t *cap, size_t elem,
-             uint32_t first);
+/* Reallocate *arr to the first doubling of *cap (or of first) >= need. */
+int sim_grow_to(void **arr, uint32_t need, uint32_t *cap, size_t elem,
+                uint32_t first);
+
+/* Make *arr (elements of elem bytes, capacity *cap) hold at least need.
+   Inline: nearly every call finds the room there (the model and the
+   program keep their memory between fuzz inputs). */
+static inline int sim_grow(void **arr, uint32_t need, uint32_t *cap,
+                           size_t elem, uint32_t first) {
+  return need <= *cap ? 0 : sim_grow_to(arr, need, cap, elem, first);
+}
 
 /* Memory kept for reuse (sim_reset, program_clear) holds what an earlier
    run left there, which AddressSanitizer cannot tell from live data. The

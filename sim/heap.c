@@ -38,13 +38,15 @@ void heap_drop_objects(struct sim *s) {
     free(s->o[i].slots);
     free(s->o[i].wl);
   }
-  for (uint32_t i = 0; i < s->nauto; i++) free(s->auto_labels[i]);
+  for (uint32_t i = 0; i < s->nauto; i++)
+    sim_scribble(s->auto_labels[i], SIM_AUTO_LABEL);
   s->n = 0;
   s->nauto = 0;
 }
 
 void heap_free(struct sim *s) {
   heap_drop_objects(s);
+  for (uint32_t i = 0; i < s->nauto_made; i++) free(s->auto_labels[i]);
   free(s->o);
   free(s->auto_labels);
   free(s->labels);
@@ -59,19 +61,21 @@ static uint32_t label_add(struct sim *s, const char *label) {
   return s->nlabels++;
 }
 
-/* An automatic label: o1, o2, ... for objects, w1, w2, ... for weakrefs. */
+/* An automatic label: o1, o2, ... for objects, w1, w2, ... for weakrefs.
+   The strings outlive a run (heap_drop_objects), so that a model reused
+   for the next fuzz input writes into them instead of allocating. */
 static const char *auto_label(struct sim *s, int weak) {
-  char buf[24];
-  snprintf(buf, sizeof buf, "%c%u", weak ? 'w' : 'o',
-           weak ? ++s->next_w : ++s->next_o);
-  if (grow((void **)&s->auto_labels, s->nauto + 1, &s->capauto,
-           sizeof *s->auto_labels))
-    return NULL;
-  char *copy = malloc(strlen(buf) + 1);
-  if (!copy) return NULL;
-  strcpy(copy, buf);
-  s->auto_labels[s->nauto++] = copy;
-  return copy;
+  if (s->nauto == s->nauto_made) {
+    if (grow((void **)&s->auto_labels, s->nauto + 1, &s->capauto,
+             sizeof *s->auto_labels))
+      return NULL;
+    char *fresh = malloc(SIM_AUTO_LABEL);
+    if (!fresh) return NULL;
+    s->auto_labels[s->nauto_made++] = fresh;
+  }
+  char *out = s->auto_labels[s->nauto++];
+  uint32_t n = weak ? ++s->next_w : ++s->next_o;
+  return program_numbered_name(out, weak ? "w" : "o", n);
 }
 
 oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label) {

@@ -26,6 +26,7 @@
 */
 #include "gcsim/policy.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,12 +164,21 @@ static void knob_put(struct policy *p, const struct knob *k, int64_t v) {
   }
 }
 
+/* The message of a failed parse; none at all when errlen is 0. */
+static void parse_error(char *err, size_t errlen, const char *fmt, ...) {
+  if (!errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
 int policy_set_knob(struct policy *p, const char *assignment, char *err,
                     size_t errlen) {
   const char *eq = strchr(assignment, '=');
   if (!eq) {
-    snprintf(err, errlen, "knob override '%s' is not of the form knob=value",
-             assignment);
+    parse_error(err, errlen,
+                "knob override '%s' is not of the form knob=value", assignment);
     return -1;
   }
   size_t nlen = (size_t)(eq - assignment);
@@ -184,26 +194,28 @@ int policy_set_knob(struct policy *p, const char *assignment, char *err,
           return 0;
         }
       char opts[128] = "";
-      for (int j = 0; k->names[j]; j++) {
+      for (int j = 0; errlen && k->names[j]; j++) {
         strncat(opts, j ? ", " : "", sizeof opts - strlen(opts) - 1);
         strncat(opts, k->names[j], sizeof opts - strlen(opts) - 1);
       }
-      snprintf(err, errlen, "knob %s takes one of: %s (not '%s')", k->name,
-               opts, val);
+      parse_error(err, errlen, "knob %s takes one of: %s (not '%s')",
+                  k->name, opts, val);
       return -1;
     }
     char *end = NULL;
     long long v = strtoll(val, &end, 10);
     if (!*val || *end || v < 0 || v > 1000000000LL) {
-      snprintf(err, errlen, "knob %s takes a whole number >= 0 (not '%s')",
-               k->name, val);
+      parse_error(err, errlen,
+                  "knob %s takes a whole number >= 0 (not '%s')", k->name,
+                  val);
       return -1;
     }
     knob_put(p, k, (int64_t)v);
     return 0;
   }
-  snprintf(err, errlen, "unknown knob '%.*s' (gcsim policies lists them)",
-           (int)nlen, assignment);
+  parse_error(err, errlen,
+              "unknown knob '%.*s' (gcsim policies lists them)", (int)nlen,
+              assignment);
   return -1;
 }
 
@@ -211,7 +223,7 @@ int policy_parse(const char *spec, struct policy *out, char *err,
                  size_t errlen) {
   char buf[512];
   if (strlen(spec) >= sizeof buf) {
-    snprintf(err, errlen, "policy spec too long");
+    parse_error(err, errlen, "policy spec too long");
     return -1;
   }
   strcpy(buf, spec);
@@ -222,11 +234,11 @@ int policy_parse(const char *spec, struct policy *out, char *err,
     if (strcmp(presets[i].p.name, buf) == 0) base = &presets[i].p;
   if (!base) {
     char names[256] = "";
-    for (size_t i = 0; i < policy_preset_count(); i++) {
+    for (size_t i = 0; errlen && i < policy_preset_count(); i++) {
       strncat(names, i ? ", " : "", sizeof names - strlen(names) - 1);
       strncat(names, presets[i].p.name, sizeof names - strlen(names) - 1);
     }
-    snprintf(err, errlen, "unknown policy '%s' (presets: %s)", buf, names);
+    parse_error(err, errlen, "unknown policy '%s' (presets: %s)", buf, names);
     return -1;
   }
   struct policy p = *base;

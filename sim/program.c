@@ -47,6 +47,16 @@ uint32_t program_sym_new(struct gcs_program *p, const char *name) {
   return p->nsyms++;
 }
 
+char *program_numbered_name(char *out, const char *prefix, uint32_t n) {
+  char digits[10];
+  unsigned nd = 0, k = 0;
+  do digits[nd++] = (char)('0' + n % 10); while ((n /= 10) != 0);
+  while (prefix[k] && k < 4) out[k] = prefix[k], k++;
+  while (nd) out[k++] = digits[--nd];
+  out[k] = '\0';
+  return out;
+}
+
 struct gcs_stmt *program_add_stmt(struct gcs_program *p) {
   if (grow((void **)&p->stmts, p->nstmts, &p->capstmts, sizeof *p->stmts))
     return NULL;

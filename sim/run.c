@@ -52,6 +52,7 @@ int sim_reset(struct sim *s, const struct sim_options *opt) {
   s->o = keep.o, s->cap = keep.cap;
   s->labels = keep.labels, s->caplabels = keep.caplabels;
   s->auto_labels = keep.auto_labels, s->capauto = keep.capauto;
+  s->nauto_made = keep.nauto_made;
   s->names = keep.names, s->name_global = keep.name_global;
   s->capnames = keep.capnames;
   s->globals = keep.globals, s->capglobals = keep.capglobals;
@@ -67,7 +68,6 @@ int sim_reset(struct sim *s, const struct sim_options *opt) {
   s->line.oom = 0;
   sim_scribble(s->o, (size_t)s->cap * sizeof *s->o);
   sim_scribble(s->labels, (size_t)s->caplabels * sizeof *s->labels);
-  sim_scribble(s->auto_labels, (size_t)s->capauto * sizeof *s->auto_labels);
   sim_scribble(s->names, (size_t)s->capnames * sizeof *s->names);
   sim_scribble(s->name_global, (size_t)s->capnames * sizeof *s->name_global);
   sim_scribble(s->globals, (size_t)s->capglobals * sizeof *s->globals);

@@ -128,8 +128,8 @@ struct sim {
 
   const char **labels; /* label strings; auto labels owned in auto_labels */
   uint32_t nlabels, caplabels;
-  char **auto_labels;
-  uint32_t nauto, capauto;
+  char **auto_labels;  /* SIM_AUTO_LABEL bytes each, kept by sim_reset */
+  uint32_t nauto, nauto_made, capauto; /* used this run, allocated, room */
   uint32_t next_o, next_w; /* counters for o1.., w1.. */
 
   oid *names;          /* per program symbol: bound object or 0 */
@@ -191,10 +191,11 @@ struct sim {
 #define SIM_QUIET(s) ((s)->quiet)
 
 /* ---- heap.c: objects, lists, refcounts, labels ---- */
+#define SIM_AUTO_LABEL PROGRAM_NUMBERED_NAME
 int heap_init(struct sim *s);
 void heap_free(struct sim *s);
-/* Free what the objects own (slots, weakref lists, automatic labels),
-   keeping the node and label arrays for sim_reset(). */
+/* Free what the objects own (slots, weakref lists), keeping the node and
+   label arrays and the automatic labels' strings for sim_reset(). */
 void heap_drop_objects(struct sim *s);
 oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label);
 const char *heap_label(const struct sim *s, oid id);

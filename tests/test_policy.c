@@ -203,6 +203,22 @@ TEST(error_bad_knob_values) {
   ASSERT_CONTAINS(err, "knob=value");
 }
 
+/* The fuzz decoder asks with no message buffer: the same verdicts, and
+   nothing written anywhere (ASan would see a write through NULL). */
+TEST(parse_without_a_message_buffer) {
+  static const char *specs[] = {
+      "cpython-3.9",          "cpython-3.8b4,threshold0=5", "cpython-4.0",
+      "cpython-3.9,bogus=1",  "cpython-3.9,weakrefs=x",     "cpython-3.9,t",
+      "cpython-3.9,threshold0=-1", ""};
+  for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+    struct policy a, b;
+    char err[256];
+    int want = policy_parse(specs[i], &a, err, sizeof err);
+    ASSERT_EQ_INT(policy_parse(specs[i], &b, NULL, 0), want);
+    if (want == 0) ASSERT_EQ_STR(policy_diff(&a, &b), "");
+  }
+}
+
 TEST(error_in_run_helper_names_the_policy) {
   struct run r;
   ASSERT_EQ_INT(run_text(&r, "new a object\n", "cpython-3.9,nope=1", 0), -1);

@@ -87,7 +87,9 @@ const char *policy_preset_summary(size_t i);
 
 /*
 ** Parse "PRESET[,knob=value...]" into *out. Returns 0 on success, -1 with a
-** message in err (at most errlen bytes) otherwise.
+** message in err (at most errlen bytes) otherwise. With errlen 0 (err may
+** then be NULL) no message is built: the fuzz decoder asks only whether a
+** text is a policy.
 */
 int policy_parse(const char *spec, struct policy *out, char *err, size_t errlen);
 

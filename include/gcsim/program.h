@@ -133,6 +133,12 @@ uint32_t program_sym(struct gcs_program *p, const char *name);
 /* The same for a name the caller knows is not interned yet (no search). */
 uint32_t program_sym_new(struct gcs_program *p, const char *name);
 
+/* Write prefix then n in decimal ("w12"): the names made up for unnamed
+   objects and fresh fuzz bindings. out holds PROGRAM_NUMBERED_NAME bytes;
+   prefix is at most 4 characters. Returns out. */
+#define PROGRAM_NUMBERED_NAME 16
+char *program_numbered_name(char *out, const char *prefix, uint32_t n);
+
 /* Append; return a pointer to the zeroed new element, NULL on OOM. */
 struct gcs_stmt *program_add_stmt(struct gcs_program *p);
 struct gcs_action *program_add_action(struct gcs_program *p);
