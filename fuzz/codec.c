@@ -281,7 +281,7 @@ static void bind(struct dec *d, uint32_t sym) {
     }
     d->bound[d->nbound++] = sym;
   }
-  d->binder[sym] = d->p->nstmts; /* the statement about to be appended + 1 */
+  d->binder[sym] = d->p->nstmts; /* the statement being decoded + 1 */
   d->ever[sym] = 1;
 }
 

@@ -161,6 +161,10 @@ static void step(struct sim *s) {
     s->npend = f->pend_base;
     f->pend_lo = f->pend_hi = f->pend_base;
     f->phase = D_LEGACY;
+    if (f->tuple) { /* tupledealloc, its items released above */
+      heap_tuple_free(s, f->tuple);
+      f->tuple = 0;
+    }
     return;
   case D_LEGACY:
     f->phase = D_CLEAR_NEW_WEAKREFS;

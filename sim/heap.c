@@ -278,3 +278,21 @@ void heap_gc_alloc(struct sim *s) {
   s->count[0]++;
   gc_maybe_collect_on_alloc(s);
 }
+
+/* PyTuple_New(size) (see SIM_TUPLE_SAVE in sim_int.h). */
+void heap_tuple_new(struct sim *s, uint32_t size) {
+  if (size < SIM_TUPLE_SAVE && s->tuple_free[size] > 0) {
+    s->tuple_free[size]--;
+    return;
+  }
+  heap_gc_alloc(s);
+}
+
+/* tupledealloc of a tuple of size (its items already released). */
+void heap_tuple_free(struct sim *s, uint32_t size) {
+  if (size < SIM_TUPLE_SAVE && s->tuple_free[size] < SIM_TUPLE_FREELIST) {
+    s->tuple_free[size]++;
+    return;
+  }
+  if (s->count[0] > 0) s->count[0]--; /* PyObject_GC_Del */
+}

@@ -21,6 +21,11 @@
 **                 (c_recursion_remaining <= 50 of 10000: ~9948 run first)
 **                 and destroys the chain once 50 levels have unwound.
 **   weakref_tuple 3.13's PyObject_ClearWeakRefs has no count==1 branch.
+**   callback_tuple 3.6, 3.7: handle_callback and handle_weakrefs call the
+**                 callback with _PyObject_FastCall / CallFunctionObjArgs,
+**                 which builds an argument tuple for a tp_call type (3.8's
+**                 vectorcall, PEP 590, makes none). Measured: 3.6.15 and
+**                 3.7.16 collect at that allocation, 3.8.18 does not.
 **   cpython-main  GH-136189: weakref callbacks before finalizers, the other
 **                 weakrefs cleared after the resurrection check.
 */
@@ -41,35 +46,35 @@ struct preset {
 
 static const struct preset presets[] = {
     {{"cpython-3.6", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1},
      "2.7, 3.6: as 3.7, but collect() counts the unreachable set before the "
      "resurrection check (bpo-38379 never fixed there)"},
     {{"cpython-3.7", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1},
      "2.7, 3.6, 3.7: trash weakrefs to live referents left alone; functions "
      "have no tp_clear; all-or-nothing resurrection check"},
     {{"cpython-3.8b4", PW_PREFIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
      "3.8.0b4, the release that crashed: as 3.7, but func_clear leaves "
      "functions uncallable"},
     {{"cpython-3.8", PW_FIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
      "3.8: the bpo-38006 fix, trash weakrefs cleared before finalizers"},
     {{"cpython-3.9", PW_FIX, PR_PER_OBJECT, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
      "3.9, 3.10: resurrection handled per object"},
     {{"cpython-3.11", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
      "3.11: function tp_clear leaves a consistent object"},
     {{"cpython-3.12", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
      "3.12: an allocation only schedules a collection, run after the "
      "statement"},
     {{"cpython-3.13", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0},
      "3.13: as 3.12 with threshold0 = 2000"},
     {{"cpython-main", PW_LATE, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0},
      "main: weakref callbacks before finalizers, other weakrefs cleared after "
      "the resurrection check (GH-136189)"},
 };
@@ -132,6 +137,8 @@ static const struct knob knobs[] = {
      "PyObject_ClearWeakRefs always uses its tuple (0/1)"},
     {"finalized_flag", KT_INT, OFF(finalized_flag), NULL,
      "gc kinds run tp_finalize at most once (0/1)"},
+    {"callback_tuple", KT_INT, OFF(callback_tuple), NULL,
+     "a weakref callback's call makes a 1-tuple of arguments (0/1)"},
 };
 #undef OFF
 

@@ -94,6 +94,19 @@ enum dphase {
   D_FREE,
   D_CHAIN /* trashcan destroy chain */
 };
+/*
+** The tuples CPython makes for itself on the way (Objects/tupleobject.c):
+** PyTuple_New(n) takes one from the free list of its size (n < 20,
+** PyTuple_MAXSAVESIZE), else it is a gc allocation, which counts and may
+** collect; tupledealloc puts it back on that free list (at most 2000,
+** PyTuple_MAXFREELIST) without PyObject_GC_Del, so generation 0's count
+** keeps the allocation. A full collection empties the free lists
+** (clear_freelists), and a run starts as right after one (gcsim confirm's
+** probe collects before the first statement).
+*/
+#define SIM_TUPLE_SAVE 20
+#define SIM_TUPLE_FREELIST 2000
+
 struct dframe {
   oid obj;
   uint8_t phase;
@@ -102,6 +115,8 @@ struct dframe {
   uint32_t pend_base; /* this frame's pending decrefs are sim->pend */
   uint32_t pend_lo;   /* [pend_base, pend_hi); pend_lo is the next one */
   uint32_t pend_hi;
+  uint32_t tuple;     /* PyObject_ClearWeakRefs' tuple (its size), released
+                         once the pending decrefs are done; 0 none */
 };
 
 /* One step of the chain a violation followed (graph.h's graph_hop, as the
@@ -143,6 +158,7 @@ struct sim {
 
   /* gc state */
   int64_t count[3];
+  uint16_t tuple_free[SIM_TUPLE_SAVE]; /* tuples on each free list */
   int64_t threshold[3];
   int64_t long_lived_total, long_lived_pending;
   int enabled;
@@ -226,6 +242,8 @@ void heap_hold(struct sim *s, oid id);
 void heap_release(struct sim *s, oid id);
 int heap_global_add(struct sim *s, uint32_t sym, oid obj);
 void heap_gc_alloc(struct sim *s);
+void heap_tuple_new(struct sim *s, uint32_t size);
+void heap_tuple_free(struct sim *s, uint32_t size);
 int sim_oom(struct sim *s);
 
 /* ---- dealloc.c: the tp_dealloc cascade as a worklist ---- */

@@ -94,6 +94,19 @@ static void violate_callback(struct sim *s, oid wr, oid callback,
 ** when the run stopped.
 */
 int weakref_call_callback(struct sim *s, oid wr, oid callback) {
+  if (s->pol.callback_tuple) {
+    /* _PyStack_AsTuple: the argument tuple exists before the call and may
+       collect; only then does it take its reference to wr */
+    heap_tuple_new(s, 1);
+    if (s->stopped) return -1;
+    if (!s->o[wr].alive) {
+      sim_violate(s, SV_USE_AFTER_FREE, wr, "weakref",
+                  "the collection that the argument tuple of %s's callback "
+                  "ran freed %s, which the call then passes",
+                  heap_label(s, wr), heap_label(s, wr));
+      return -1;
+    }
+  }
   struct gcs_event e = {0};
   e.ev = EV_CALLBACK;
   e.a = heap_label(s, wr);
@@ -117,6 +130,7 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
   s->o[callback].tmp++;
   script_run(s, s->o[callback].call_script, callback, wr, SK_CALL);
   if (s->stopped) return -1;
+  if (s->pol.callback_tuple) heap_tuple_free(s, 1);
   s->o[wr].tmp--;
   s->o[callback].tmp--;
   heap_decref(s, callback);
@@ -129,6 +143,35 @@ static int pend_push(struct sim *s, oid id) {
                64))
     return sim_oom(s);
   s->pend[s->npend++] = id;
+  return 0;
+}
+
+/*
+** After PyTuple_New's collection: does PyObject_ClearWeakRefs (3.6-3.12)
+** still walk a list that holds what it read before, `first` at the head
+** and `count` weakrefs? If not, the walk reads a freed weakref or runs off
+** the list's end: a violation (returns 1).
+*/
+static int stale_walk(struct sim *s, oid obj, oid first, uint32_t count) {
+  const struct sobj *o = &s->o[obj];
+  if (!s->o[first].alive) {
+    sim_violate(s, SV_USE_AFTER_FREE, first, "dealloc",
+                "PyObject_ClearWeakRefs(%s) read the head %s of its weakref "
+                "list before PyTuple_New, whose collection freed %s: the "
+                "loop then reads %s->wr_next",
+                heap_label(s, obj), heap_label(s, first), heap_label(s, first),
+                heap_label(s, first));
+    return 1;
+  }
+  if (o->nwl < count || o->wl[0] != first) {
+    sim_violate(s, SV_LIST_CORRUPT, obj, "dealloc",
+                "PyObject_ClearWeakRefs(%s) counted %u weakrefs before "
+                "PyTuple_New, whose collection left %u on the list (head "
+                "%s): the loop walks past its end and dereferences NULL",
+                heap_label(s, obj), (unsigned)count, (unsigned)o->nwl,
+                o->nwl ? heap_label(s, o->wl[0]) : "None");
+    return 1;
+  }
   return 0;
 }
 
@@ -162,14 +205,21 @@ void weakref_clear_all(struct sim *s, oid obj, uint32_t frame) {
   }
 
   /* The tuple: (wr, cb) for every weakref with a live refcount, all cleared
-     before any callback runs. */
+     before any callback runs. PyTuple_New comes first, and may collect:
+     up to 3.12 the loop then walks on from the head and the count it
+     read before (3.13 reads the list afresh each time). */
+  oid first = s->o[obj].wl[0];
+  heap_tuple_new(s, 2 * count);
+  if (s->stopped) return;
+  if (!s->pol.weakref_tuple && stale_walk(s, obj, first, count)) return;
+  s->stack[frame].tuple = 2 * count;
   oid *tuple = malloc(2 * count * sizeof *tuple);
   if (!tuple) {
     sim_oom(s);
     return;
   }
   uint32_t nt = 0;
-  for (uint32_t i = 0; i < count; i++) {
+  for (uint32_t i = 0; i < count && s->o[obj].nwl > 0; i++) {
     oid wr = s->o[obj].wl[0];
     oid cb = s->o[wr].wr_callback;
     s->o[wr].wr_callback = 0;

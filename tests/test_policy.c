@@ -30,6 +30,7 @@ static const char *policy_diff(const struct policy *a, const struct policy *b) {
   if (a->trashcan_resume != b->trashcan_resume) return "trashcan_resume";
   if (a->weakref_tuple != b->weakref_tuple) return "weakref_tuple";
   if (a->finalized_flag != b->finalized_flag) return "finalized_flag";
+  if (a->callback_tuple != b->callback_tuple) return "callback_tuple";
   return "";
 }
 
@@ -101,6 +102,12 @@ TEST(presets_match_design_table) {
   ASSERT_EQ_INT(pmain->resurrection, PR_PER_OBJECT);
   const struct policy *p313 = preset_named("cpython-3.13");
   if (p313) ASSERT_EQ_INT(p313->threshold[0], 2000);
+  /* only 3.6 and 3.7 call a callback without vectorcall */
+  for (size_t i = 0; i < policy_preset_count(); i++) {
+    const char *n = policy_preset(i)->name;
+    ASSERT_EQ_INT(policy_preset(i)->callback_tuple,
+                  !strcmp(n, "cpython-3.6") || !strcmp(n, "cpython-3.7"));
+  }
   for (size_t i = 0; i < policy_preset_count(); i++) {
     ASSERT_EQ_INT(policy_preset(i)->threshold[1], 10);
     ASSERT_EQ_INT(policy_preset(i)->threshold[2], 10);
@@ -238,7 +245,7 @@ TEST(describe_lists_every_knob) {
       "weakrefs",        "resurrection",   "function_clear", "trigger",
       "count",           "threshold0",     "threshold1",     "threshold2",
       "long_lived_rule", "trashcan_limit", "trashcan_resume", "weakref_tuple",
-      "finalized_flag"};
+      "finalized_flag",  "callback_tuple"};
   for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++)
     ASSERT_CONTAINS(buf, knobs[i]);
   ASSERT_CONTAINS(buf, "late");

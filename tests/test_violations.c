@@ -409,6 +409,158 @@ TEST(list_corrupt_lookalike_quiet) {
   run_free(&r);
 }
 
+/* ---- the tuples PyObject_ClearWeakRefs and 3.6/3.7's callback calls make:
+   gc allocations when their free list is empty. Every expectation here
+   was measured with gcsim confirm on the pyenv interpreters 3.6.15 to
+   3.13.0 (the real crashes: SIGSEGV in 3.6.15 to 3.11.7). ---- */
+
+static const char two_callbacks[] =
+    "new cb object\n"
+    "new a object\n"
+    "weakref w1 a cb\n"
+    "weakref w2 a cb\n"
+    "collect 2\n"   /* 5: the free lists are empty now */
+    "threshold 1\n"
+    "new x object\n" /* 7: count 1 */
+    "del a\n";      /* 8: PyTuple_New(4) is the second allocation */
+
+TEST(clear_weakrefs_tuple_is_a_gc_allocation) {
+  static const char *const collects[] = {"cpython-3.6", "cpython-3.8",
+                                         "cpython-3.11"};
+  for (int i = 0; i < 3; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, two_callbacks, collects[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_EQ_STR(run_trace(&r, 8, "gc_start callback"),
+                  "gc_start 0; callback w2 cb; callback w1 cb");
+    run_free(&r);
+  }
+  /* 3.12+: the allocation only schedules; after the statement the count
+     (a's own free took one back) is no longer over threshold0 */
+  static const char *const schedules[] = {"cpython-3.12", "cpython-3.13"};
+  for (int i = 0; i < 2; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, two_callbacks, schedules[i], 0), 0);
+    ASSERT_EQ_STR(run_trace(&r, 8, "gc_start callback"),
+                  "callback w2 cb; callback w1 cb");
+    run_free(&r);
+  }
+}
+
+TEST(tuple_free_list_refills_until_a_full_collection) {
+  static const char t[] =
+      "new cb object\n"
+      "new a object\n"
+      "weakref a1 a cb\n"
+      "weakref a2 a cb\n"
+      "new b object\n"
+      "weakref b1 b cb\n"
+      "weakref b2 b cb\n"
+      "new c object\n"
+      "weakref c1 c cb\n"
+      "weakref c2 c cb\n"
+      "collect 2\n"
+      "threshold 1\n"
+      "del a\n"        /* 13: a gc allocation, count 1: no collection */
+      "new x object\n" /* 14: count 1 again (a's free took one back) */
+      "del b\n"        /* 15: the tuple a's left on the free list */
+      "collect 2\n"    /* 16: empties the free lists */
+      "new y object\n" /* 17 */
+      "del c\n";       /* 18: a gc allocation again: over threshold0 */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, t, "cpython-3.9", 0), 0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 13, "gc_start"), "");
+  ASSERT_EQ_STR(run_trace(&r, 15, "gc_start"), "");
+  ASSERT_EQ_STR(run_trace(&r, 18, "gc_start callback"),
+                "gc_start 0; callback c2 cb; callback c1 cb");
+  run_free(&r);
+}
+
+TEST(callback_argument_tuple_3_6_3_7) {
+  static const char t[] =
+      "new cb object\n"
+      "new a object\n"
+      "weakref w a cb\n"
+      "threshold 1\n"
+      "del a\n"; /* 5: a lone weakref: no ClearWeakRefs tuple */
+  static const struct {
+    const char *pol, *want;
+  } cases[] = {{"cpython-3.6", "gc_start 0; callback w cb"},
+               {"cpython-3.7", "gc_start 0; callback w cb"},
+               {"cpython-3.8", "callback w cb"},
+               {"cpython-3.8,callback_tuple=1", "gc_start 0; callback w cb"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, t, cases[i].pol, 0), 0);
+    ASSERT_EQ_STR(run_trace(&r, 5, "gc_start callback"), cases[i].want);
+    run_free(&r);
+  }
+}
+
+#define TUPLE_COLLECTS "corpus/scenarios/clear_weakrefs_tuple_collects.gcs"
+
+TEST(clear_weakrefs_stale_walk_triggered) {
+  static const char *const crash[] = {"cpython-3.6", "cpython-3.7",
+                                      "cpython-3.8b4", "cpython-3.8",
+                                      "cpython-3.9", "cpython-3.11"};
+  for (int i = 0; i < 6; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_file(&r, TUPLE_COLLECTS, crash[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "violation use-after-free w1 @12");
+    ASSERT_EQ_INT(run_count(&r, "dealloc w1"), 1);
+    ASSERT_EQ_INT(run_count(&r, "callback w2 cb2"), 0);
+    run_free(&r);
+  }
+  /* the garbage weakref is not the head: the walk runs off the list */
+  static const char tail[] =
+      "new a object\n"
+      "collect 2\n"
+      "new cb1 object\n"
+      "weakref w1 a cb1\n"
+      "link cb1 w1\n"
+      "del w1\n"
+      "del cb1\n"
+      "new cb2 object\n"
+      "weakref w2 a cb2\n"
+      "threshold 1\n"
+      "del a\n"; /* 11 */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, tail, "cpython-3.9", 0), 0);
+  ASSERT_EQ_STR(run_outcome(&r), "violation list-corrupt a @11");
+  ASSERT_CONTAINS(r.vdetail, "counted 2 weakrefs");
+  run_free(&r);
+}
+
+TEST(clear_weakrefs_stale_walk_lookalike_quiet) {
+  /* 3.12 and later schedule the collection; 3.13 (and a 3.13 made to
+     collect at the allocation) read the list afresh at every step */
+  static const char *const quiet[] = {"cpython-3.12", "cpython-3.13",
+                                      "cpython-main",
+                                      "cpython-3.13,trigger=alloc"};
+  for (int i = 0; i < 4; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_file(&r, TUPLE_COLLECTS, quiet[i], 0), 0);
+    ASSERT_EQ_STR(run_outcome(&r), "clean");
+    ASSERT_EQ_INT(run_count(&r, "callback w2 cb2"), 1);
+    run_free(&r);
+  }
+  /* the same program at the default threshold0: the tuple is a gc
+     allocation still, but it does not collect */
+  char *text = repo_file(TUPLE_COLLECTS);
+  ASSERT_TRUE(text != NULL);
+  static const char line[] = "threshold 1\n";
+  char *cut = strstr(text, line);
+  ASSERT_TRUE(cut != NULL);
+  memmove(cut, cut + strlen(line), strlen(cut + strlen(line)) + 1);
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, text, "cpython-3.9", 0), 0);
+  free(text);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_INT(run_count(&r, "callback w2 cb2"), 1);
+  run_free(&r);
+}
+
 /* A violation stops the run: nothing after the violating step runs. */
 TEST(violation_stops_the_run) {
   struct gcs_buf b;

@@ -832,11 +832,32 @@ static void report_garbage(void) {
   Py_XDECREF(g);
 }
 
+/* gc.callbacks' logger. From 3.7 on it takes its arguments as a C array
+   (METH_FASTCALL): called with an argument tuple, it would put a 2-tuple
+   on the free list after every collection, which the model does not do
+   (3.13's PyObject_ClearWeakRefs takes one for a lone weakref; the model
+   counts that tuple as a gc allocation when the free list is empty). 3.6
+   has no public METH_FASTCALL, and takes no 2-tuple itself. */
+#if PY_VERSION_HEX >= 0x03070000
+static PyObject *gc_callback(PyObject *mod, PyObject *const *args,
+                             Py_ssize_t nargs) {
+  (void)mod;
+  if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "_gc_callback(phase, info)");
+    return NULL;
+  }
+  const char *phase = PyUnicode_AsUTF8(args[0]);
+  PyObject *info = args[1];
+  if (!phase) return NULL;
+#define GC_CALLBACK_FLAGS METH_FASTCALL
+#else
 static PyObject *gc_callback(PyObject *mod, PyObject *args) {
   (void)mod;
   const char *phase;
   PyObject *info;
   if (!PyArg_ParseTuple(args, "sO", &phase, &info)) return NULL;
+#define GC_CALLBACK_FLAGS METH_VARARGS
+#endif
   PyObject *gen = PyDict_GetItemString(info, "generation");
   long g = gen ? PyLong_AsLong(gen) : -1;
   if (!strcmp(phase, "start")) {
@@ -1105,21 +1126,6 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
   if (!stmts || !acts || !scripts || !names || !name_global)
     return PyErr_NoMemory();
 
-  /* a clean start. The free lists of the small containers the probe and
-     gc use on the way (argument tuples, gc.callbacks' info dict,
-     gc.get_objects' list) are filled first, so that taking one later is
-     not a gc allocation the program did not make; then start-up garbage
-     is collected and the counts are zero; then our gc.callbacks logger */
-  {
-    PyObject *keep[64];
-    int nk = 0;
-    for (int size = 0; size < 4; size++)
-      for (int k = 0; k < 8 && nk < 64; k++) keep[nk++] = PyTuple_New(size);
-    for (int k = 0; k < 8 && nk < 64; k++) keep[nk++] = PyDict_New();
-    for (int k = 0; k < 8 && nk < 64; k++) keep[nk++] = PyList_New(0);
-    for (int k = 0; k < nk; k++) Py_XDECREF(keep[k]);
-    PyErr_Clear();
-  }
   thr_args = calloc((size_t)(nstmts + 1), sizeof *thr_args);
   if (!thr_args) return PyErr_NoMemory();
   for (int i = 0; i < nstmts; i++) {
@@ -1147,6 +1153,10 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
     reserve[nreserve] = (PyObject *)PyObject_GC_New(PyObject, &reserve_type);
     if (!reserve[nreserve]) return NULL;
   }
+  /* a clean start: start-up garbage is collected and the counts are zero;
+     this full collection also empties the free lists (clear_freelists),
+     which is where the model starts too (sim_int.h, SIM_TUPLE_SAVE); then
+     our gc.callbacks logger */
   PyObject *r = gc_call("collect", NULL);
   if (!r) return NULL;
   Py_DECREF(r);
@@ -1210,7 +1220,8 @@ static PyMethodDef methods[] = {
     {"load", probe_load, METH_O, "load(digest: bytes) -> statements"},
     {"step", probe_step, METH_O, "step(i) -> True while the run goes on"},
     {"finish", probe_finish, METH_NOARGS, "end of the run"},
-    {"_gc_callback", gc_callback, METH_VARARGS, "gc.callbacks logger"},
+    {"_gc_callback", (PyCFunction)(void (*)(void))gc_callback,
+     GC_CALLBACK_FLAGS, "gc.callbacks logger"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "_gcsimprobe",

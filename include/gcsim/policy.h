@@ -77,6 +77,11 @@ struct policy {
   int weakref_tuple;              /* PyObject_ClearWeakRefs always builds
                                      the tuple (3.13+), no count==1 path */
   int finalized_flag;             /* gc kinds finalize at most once */
+  int callback_tuple;             /* a weakref callback is called through
+                                     a 1-tuple of arguments, a gc
+                                     allocation when that free list is
+                                     empty (3.6, 3.7: tp_call, no
+                                     vectorcall) */
 };
 
 /* Number of presets and the i-th preset (0 <= i < policy_preset_count()). */
