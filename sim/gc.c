@@ -456,8 +456,10 @@ int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
   handle_legacy_finalizers(s, L_FINALIZERS, old);
   for (; s->garbage_reported < s->ngarbage; s->garbage_reported++)
     emit_obj(s, EV_GARBAGE, s->garbage[s->garbage_reported]);
-  if (gen == 2) /* clear_freelists() */
+  if (gen == 2) { /* clear_freelists() */
     memset(s->tuple_free, 0, sizeof s->tuple_free);
+    s->list_free = 0;
+  }
   *collected = m;
   *uncollectable = n;
   return n + m;

@@ -279,20 +279,36 @@ void heap_gc_alloc(struct sim *s) {
   gc_maybe_collect_on_alloc(s);
 }
 
-/* PyTuple_New(size) (see SIM_TUPLE_SAVE in sim_int.h). */
-void heap_tuple_new(struct sim *s, uint32_t size) {
-  if (size < SIM_TUPLE_SAVE && s->tuple_free[size] > 0) {
-    s->tuple_free[size]--;
+/* A container from a free list (*nfree of them), else a gc allocation
+   (see SIM_TUPLE_SAVE in sim_int.h). */
+static void from_free_list(struct sim *s, uint16_t *nfree) {
+  if (nfree && *nfree > 0) {
+    (*nfree)--;
     return;
   }
   heap_gc_alloc(s);
 }
 
-/* tupledealloc of a tuple of size (its items already released). */
-void heap_tuple_free(struct sim *s, uint32_t size) {
-  if (size < SIM_TUPLE_SAVE && s->tuple_free[size] < SIM_TUPLE_FREELIST) {
-    s->tuple_free[size]++;
+/* Its dealloc: back on a free list that has room, else PyObject_GC_Del. */
+static void to_free_list(struct sim *s, uint16_t *nfree, uint16_t room) {
+  if (nfree && *nfree < room) {
+    (*nfree)++;
     return;
   }
-  if (s->count[0] > 0) s->count[0]--; /* PyObject_GC_Del */
+  if (s->count[0] > 0) s->count[0]--;
+}
+
+/* PyTuple_New(size), and tupledealloc once its items are released. */
+void heap_tuple_new(struct sim *s, uint32_t size) {
+  from_free_list(s, size < SIM_TUPLE_SAVE ? &s->tuple_free[size] : NULL);
+}
+void heap_tuple_free(struct sim *s, uint32_t size) {
+  to_free_list(s, size < SIM_TUPLE_SAVE ? &s->tuple_free[size] : NULL,
+               SIM_TUPLE_FREELIST);
+}
+
+/* PyList_New(0), and list_dealloc. */
+void heap_list_new(struct sim *s) { from_free_list(s, &s->list_free); }
+void heap_list_free(struct sim *s) {
+  to_free_list(s, &s->list_free, SIM_LIST_FREELIST);
 }

@@ -304,6 +304,7 @@ void script_finalize(struct sim *s, oid id) {
 /* gc.get_objects(): user code gets every object of the generation lists. */
 void script_touch_all_tracked(struct sim *s, oid by) {
   (void)by;
+  heap_list_new(s); /* the result, PyList_New(0): it may collect first */
   for (oid g = L_GEN0; g <= L_GEN2 && !s->stopped; g++)
     for (oid x = list_first(s, g); x != g; x = s->o[x].next)
       if (s->o[x].cleared) {
@@ -316,4 +317,5 @@ void script_touch_all_tracked(struct sim *s, oid by) {
                     heap_label(s, x), (unsigned)(g - L_GEN0));
         return;
       }
+  if (!s->stopped) heap_list_free(s);
 }

@@ -95,17 +95,22 @@ enum dphase {
   D_CHAIN /* trashcan destroy chain */
 };
 /*
-** The tuples CPython makes for itself on the way (Objects/tupleobject.c):
-** PyTuple_New(n) takes one from the free list of its size (n < 20,
-** PyTuple_MAXSAVESIZE), else it is a gc allocation, which counts and may
-** collect; tupledealloc puts it back on that free list (at most 2000,
-** PyTuple_MAXFREELIST) without PyObject_GC_Del, so generation 0's count
-** keeps the allocation. A full collection empties the free lists
-** (clear_freelists), and a run starts as right after one (gcsim confirm's
-** probe collects before the first statement).
+** The containers CPython makes for itself on the way: the tuples of
+** PyObject_ClearWeakRefs and of 3.6/3.7's callback calls
+** (Objects/tupleobject.c), and gc.get_objects()'s list
+** (Objects/listobject.c). PyTuple_New(n) takes a tuple from the free list
+** of its size (n < 20, PyTuple_MAXSAVESIZE) and PyList_New from the list
+** free list; else it is a gc allocation, which counts and may collect. The
+** dealloc puts it back on its free list (at most 2000 tuples of a size,
+** PyTuple_MAXFREELIST; 80 lists, PyList_MAXFREELIST) without
+** PyObject_GC_Del, so generation 0's count keeps the allocation. A full
+** collection empties the free lists (clear_freelists), and a run starts as
+** right after one (gcsim confirm's probe collects before the first
+** statement).
 */
 #define SIM_TUPLE_SAVE 20
 #define SIM_TUPLE_FREELIST 2000
+#define SIM_LIST_FREELIST 80
 
 struct dframe {
   oid obj;
@@ -159,6 +164,7 @@ struct sim {
   /* gc state */
   int64_t count[3];
   uint16_t tuple_free[SIM_TUPLE_SAVE]; /* tuples on each free list */
+  uint16_t list_free;  /* lists on the list free list */
   int64_t threshold[3];
   int64_t long_lived_total, long_lived_pending;
   int enabled;
@@ -244,6 +250,8 @@ int heap_global_add(struct sim *s, uint32_t sym, oid obj);
 void heap_gc_alloc(struct sim *s);
 void heap_tuple_new(struct sim *s, uint32_t size);
 void heap_tuple_free(struct sim *s, uint32_t size);
+void heap_list_new(struct sim *s);
+void heap_list_free(struct sim *s);
 int sim_oom(struct sim *s);
 
 /* ---- dealloc.c: the tp_dealloc cascade as a worklist ---- */

@@ -762,3 +762,37 @@ TEST(model_bug_weakref_statement_holds_target_and_callback) {
   ASSERT_TRUE(run_find(&r, "dealloc t", 0) > run_find(&r, "callback w c", 0));
   run_free(&r);
 }
+
+/* gc.get_objects() makes its result with PyList_New(0): from the list free
+   list, else a gc allocation, which may collect before the list is filled
+   (3.6-3.11) and stays counted when the list goes back on the free list.
+   Both programs agree with 3.6.15, 3.8.18, 3.11.7, 3.12.1 and 3.13.0
+   (gcsim confirm). */
+TEST(get_objects_list_is_a_gc_allocation) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r,
+                         "new a object\n"
+                         "collect 2\n" /* the free lists are empty */
+                         "threshold 1\n"
+                         "new t object\n" /* count 1 */
+                         "link t t\n"
+                         "del t\n"
+                         "get_objects\n", /* 7: the list is the 2nd */
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_trace(&r, 7, "gc_start dealloc gc_end"),
+                "gc_start 0; dealloc t; gc_end 0 1 0");
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r,
+                         "new a object\n"
+                         "collect 2\n"
+                         "get_objects\n" /* 3: counted, then on the free list */
+                         "threshold 1\n"
+                         "get_objects\n" /* 5: from the free list */
+                         "new x object\n", /* 6: count 2 */
+                         "cpython-3.9", 0),
+                0);
+  ASSERT_EQ_STR(run_trace(&r, 5, "gc_start"), "");
+  ASSERT_EQ_STR(run_trace(&r, 6, "gc_start"), "gc_start 0");
+  run_free(&r);
+}

@@ -1169,6 +1169,10 @@ static PyObject *probe_load(PyObject *mod, PyObject *arg) {
                    (long)PyList_GET_SIZE(all) - 1);
   Py_DECREF(all);
   if (write(1, line, (size_t)n) != n) return PyErr_SetFromErrno(PyExc_OSError);
+  /* get_objects' list went back on the list free list: empty it again */
+  r = gc_call("collect", NULL);
+  if (!r) return NULL;
+  Py_DECREF(r);
   count_fix(0); /* get_objects' list may have been a gc allocation */
   PyObject *g = gc_garbage();
   garbage_seen = g && PyList_Check(g) ? PyList_GET_SIZE(g) : 0;
