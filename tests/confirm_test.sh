@@ -46,6 +46,26 @@ for m in 8 9 10 11 12 13; do
     "$g" confirm "$s" --python "$p"
   refute "bpo38006 on 3.$m: no callback" " callback "
 done
+# The CPython crash gcsim found (README): PyObject_ClearWeakRefs across
+# PyTuple_New kills 3.6-3.11 where the model reports use-after-free, and
+# 3.12+ run it cleanly; the plain-Python reproducer does the same.
+u=$src/corpus/scenarios/clear_weakrefs_tuple_collects.gcs
+for m in 6 7 8 9 10 11 12 13; do
+  p=$(py $m); [ -n "$p" ] || continue
+  if [ $m -le 11 ]; then
+    check "ClearWeakRefs crash on 3.$m" 0 \
+      "verdict:  model violation use-after-free w1; python crash \(signal 11\)" \
+      "$g" confirm "$u" --python "$p"
+    check "ClearWeakRefs repro.py dies on 3.$m" 139 "" \
+      sh -c '"$1" "$2" 2>/dev/null; exit $?' sh "$p" \
+      "$src/corpus/repro/clear_weakrefs_tuple_collects.py"
+  else
+    check "ClearWeakRefs clean on 3.$m" 0 "verdict:  model clean; python clean" \
+      "$g" confirm "$u" --python "$p"
+    check "ClearWeakRefs repro.py survives 3.$m" 0 "^survived$" \
+      "$p" "$src/corpus/repro/clear_weakrefs_tuple_collects.py"
+  fi
+done
 # The model under the wrong preset disagrees, and says where.
 p38=$(py 8)
 if [ -n "$p38" ]; then
