@@ -5,6 +5,12 @@
 # Options: the project's corpus/gcsim-fuzz.options (dictionary, max_len 64).
 # Other violation kinds are set aside by bench/first_crash.supp.
 # usage: bench/first_crash.sh [N=10] [LIMIT_SECONDS=60]
+#   FIRST_CRASH_POLICY=P and FIRST_CRASH_SUPP=FILE measure another finding:
+#   FIRST_CRASH_POLICY=cpython-3.11
+#   FIRST_CRASH_SUPP=bench/first_clearweakrefs.supp is the time to the
+#   PyObject_ClearWeakRefs crash (README, "A CPython crash gcsim found").
+#   FIRST_CRASH_SEEDS=DIR starts each run from a copy of DIR's files
+#   instead of an empty corpus.
 #   FIRST_SEED=K starts at -seed=K (default 1); FIRST_CRASH_OPTS adds
 #   libFuzzer options (e.g. "-len_control=0", or "-max_len=40" to override);
 #   FUZZ_TARGET=gcsim-fuzz-edges runs the edge-coverage build instead of
@@ -16,6 +22,10 @@
 set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
 n=${1:-10} limit=${2:-60} first=${FIRST_SEED:-1}
+pol=${FIRST_CRASH_POLICY:-cpython-3.8b4}
+supp=${FIRST_CRASH_SUPP:-$root/bench/first_crash.supp}
+supp=$(realpath "$supp" 2>/dev/null || echo "$supp")
+[ -f "$supp" ] || { echo "FIRST_CRASH_SUPP: no file '$supp'" >&2; exit 2; }
 read -r -a extra <<<"${FIRST_CRASH_OPTS:-}"
 b=$root/build-fuzz
 target=${FUZZ_TARGET:-gcsim-fuzz}
@@ -24,14 +34,15 @@ case $target in
   gcsim-fuzz-edges) fuzz_build "$b"; fuzz_edges_build "$b" ;;
   *) echo "FUZZ_TARGET: gcsim-fuzz or gcsim-fuzz-edges, not '$target'" >&2; exit 2 ;;
 esac
-echo "$target, cpython-3.8b4, from an empty corpus, one core"
+echo "$target, $pol, from ${FIRST_CRASH_SEEDS:-an empty corpus}, one core, findings set aside by ${supp#$root/}"
 tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
 printf '%-5s %-9s %-18s %-10s %-12s %s\n' seed seconds found minimized min_seconds signature
 : >"$tmp/times"
 for seed in $(seq "$first" $((first + n - 1))); do
   mkdir -p "$tmp/c$seed" "$tmp/a$seed"
+  if [ -n "${FIRST_CRASH_SEEDS:-}" ]; then cp "$FIRST_CRASH_SEEDS"/* "$tmp/c$seed/"; fi
   start=$(date +%s.%N)
-  GCSIM_POLICY=cpython-3.8b4 GCSIM_SUPPRESSIONS=$root/bench/first_crash.supp \
+  GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$supp \
     taskset -c "${FUZZ_CPU:-0}" "$b/$target" -seed="$seed" -max_total_time="$limit" \
     -dict="$root/corpus/gcsim.dict" -max_len=64 ${extra[@]+"${extra[@]}"} \
     -artifact_prefix="$tmp/a$seed/" \
@@ -46,11 +57,11 @@ for seed in $(seq "$first" $((first + n - 1))); do
   echo "$secs" >>"$tmp/times"
   kind=$(grep -o '==gcsim== VIOLATION [a-z-]*' "$tmp/log$seed" | head -1 | cut -d' ' -f3)
   m0=$(date +%s.%N)
-  GCSIM_POLICY=cpython-3.8b4 "$b/gcsim" minimize --bytes "$crash" >"$tmp/min$seed.gcs" 2>/dev/null
+  GCSIM_POLICY=$pol "$b/gcsim" minimize --bytes "$crash" >"$tmp/min$seed.gcs" 2>/dev/null
   m1=$(date +%s.%N)
   stmts=$(grep -cv '^#' "$tmp/min$seed.gcs")
   sig=$(grep '^# signature:' "$tmp/min$seed.gcs" | cut -d' ' -f3)
   printf '%-5s %-9.2f %-18s %-10s %-12.3f %s\n' "$seed" "$secs" "$kind" \
     "$stmts stmts" "$(echo "$m1 - $m0" | bc)" "$sig"
 done
-echo "median $(median <"$tmp/times") s, max $(sort -g "$tmp/times" | tail -1) s to the first call-after-clear (limit $limit s)"
+echo "median $(median <"$tmp/times") s, max $(sort -g "$tmp/times" | tail -1) s to the first crash (limit $limit s)"
