@@ -456,7 +456,10 @@ int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
   handle_legacy_finalizers(s, L_FINALIZERS, old);
   for (; s->garbage_reported < s->ngarbage; s->garbage_reported++)
     emit_obj(s, EV_GARBAGE, s->garbage[s->garbage_reported]);
-  if (gen == 2) { /* clear_freelists() */
+  if (gen == 2) { /* clear_freelists(): PyObject_GC_Del on each one */
+    int64_t nfree = s->list_free;
+    for (int i = 0; i <= SIM_TUPLE_SAVE; i++) nfree += s->tuple_free[i];
+    s->count[0] = s->count[0] > nfree ? s->count[0] - nfree : 0;
     memset(s->tuple_free, 0, sizeof s->tuple_free);
     s->list_free = 0;
   }

@@ -303,8 +303,8 @@ void heap_tuple_new(struct sim *s, uint32_t size) {
   from_free_list(s, size < SIM_TUPLE_SAVE ? &s->tuple_free[size] : NULL);
 }
 void heap_tuple_free(struct sim *s, uint32_t size) {
-  to_free_list(s, size < SIM_TUPLE_SAVE ? &s->tuple_free[size] : NULL,
-               SIM_TUPLE_FREELIST);
+  int kept = size <= SIM_TUPLE_SAVE && (int64_t)size <= s->pol.tuple_free_max;
+  to_free_list(s, kept ? &s->tuple_free[size] : NULL, SIM_TUPLE_FREELIST);
 }
 
 /* PyList_New(0), and list_dealloc. */

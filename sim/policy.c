@@ -26,6 +26,11 @@
 **                 which builds an argument tuple for a tp_call type (3.8's
 **                 vectorcall, PEP 590, makes none). Measured: 3.6.15 and
 **                 3.7.16 collect at that allocation, 3.8.18 does not.
+**   tuple_free_max 3.11's maybe_freelist_push keeps sizes 1-20
+**                 (index size-1 < PyTuple_NFREELISTS) while
+**                 maybe_freelist_pop serves sizes below 20 only; before
+**                 3.11 both stop below PyTuple_MAXSAVESIZE (20). Measured:
+**                 a 20-tuple's count stays with 3.11.7-3.13.0, not 3.10.13.
 **   cpython-main  GH-136189: weakref callbacks before finalizers, the other
 **                 weakrefs cleared after the resurrection check.
 */
@@ -46,35 +51,35 @@ struct preset {
 
 static const struct preset presets[] = {
     {{"cpython-3.6", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1, 19},
      "2.7, 3.6: as 3.7, but collect() counts the unreachable set before the "
      "resurrection check (bpo-38379 never fixed there)"},
     {{"cpython-3.7", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1, 19},
      "2.7, 3.6, 3.7: trash weakrefs to live referents left alone; functions "
      "have no tp_clear; all-or-nothing resurrection check"},
     {{"cpython-3.8b4", PW_PREFIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19},
      "3.8.0b4, the release that crashed: as 3.7, but func_clear leaves "
      "functions uncallable"},
     {{"cpython-3.8", PW_FIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19},
      "3.8: the bpo-38006 fix, trash weakrefs cleared before finalizers"},
     {{"cpython-3.9", PW_FIX, PR_PER_OBJECT, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19},
      "3.9, 3.10: resurrection handled per object"},
     {{"cpython-3.11", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 20},
      "3.11: function tp_clear leaves a consistent object"},
     {{"cpython-3.12", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 20},
      "3.12: an allocation only schedules a collection, run after the "
      "statement"},
     {{"cpython-3.13", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20},
      "3.13: as 3.12 with threshold0 = 2000"},
     {{"cpython-main", PW_LATE, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20},
      "main: weakref callbacks before finalizers, other weakrefs cleared after "
      "the resurrection check (GH-136189)"},
 };
@@ -139,6 +144,8 @@ static const struct knob knobs[] = {
      "gc kinds run tp_finalize at most once (0/1)"},
     {"callback_tuple", KT_INT, OFF(callback_tuple), NULL,
      "a weakref callback's call makes a 1-tuple of arguments (0/1)"},
+    {"tuple_free_max", KT_INT, OFF(tuple_free_max), NULL,
+     "largest tuple put back on a free list (19, or 20 from 3.11)"},
 };
 #undef OFF
 

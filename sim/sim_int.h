@@ -104,8 +104,8 @@ enum dphase {
 ** dealloc puts it back on its free list (at most 2000 tuples of a size,
 ** PyTuple_MAXFREELIST; 80 lists, PyList_MAXFREELIST) without
 ** PyObject_GC_Del, so generation 0's count keeps the allocation. A full
-** collection empties the free lists (clear_freelists), and a run starts as
-** right after one (gcsim confirm's probe collects before the first
+** collection empties the free lists (clear_freelists: PyObject_GC_Del on
+** each, which takes the count back), and a run starts as right after one (gcsim confirm's probe collects before the first
 ** statement).
 */
 #define SIM_TUPLE_SAVE 20
@@ -163,7 +163,8 @@ struct sim {
 
   /* gc state */
   int64_t count[3];
-  uint16_t tuple_free[SIM_TUPLE_SAVE]; /* tuples on each free list */
+  uint16_t tuple_free[SIM_TUPLE_SAVE + 1]; /* tuples on each free list
+                                               (20: see tuple_free_max) */
   uint16_t list_free;  /* lists on the list free list */
   int64_t threshold[3];
   int64_t long_lived_total, long_lived_pending;

@@ -31,6 +31,7 @@ static const char *policy_diff(const struct policy *a, const struct policy *b) {
   if (a->weakref_tuple != b->weakref_tuple) return "weakref_tuple";
   if (a->finalized_flag != b->finalized_flag) return "finalized_flag";
   if (a->callback_tuple != b->callback_tuple) return "callback_tuple";
+  if (a->tuple_free_max != b->tuple_free_max) return "tuple_free_max";
   return "";
 }
 
@@ -102,6 +103,10 @@ TEST(presets_match_design_table) {
   ASSERT_EQ_INT(pmain->resurrection, PR_PER_OBJECT);
   const struct policy *p313 = preset_named("cpython-3.13");
   if (p313) ASSERT_EQ_INT(p313->threshold[0], 2000);
+  /* 3.11 keeps 20-tuples on a free list */
+  ASSERT_EQ_INT(p39->tuple_free_max, 19);
+  ASSERT_EQ_INT(p311->tuple_free_max, 20);
+  ASSERT_EQ_INT(pmain->tuple_free_max, 20);
   /* only 3.6 and 3.7 call a callback without vectorcall */
   for (size_t i = 0; i < policy_preset_count(); i++) {
     const char *n = policy_preset(i)->name;
@@ -245,7 +250,7 @@ TEST(describe_lists_every_knob) {
       "weakrefs",        "resurrection",   "function_clear", "trigger",
       "count",           "threshold0",     "threshold1",     "threshold2",
       "long_lived_rule", "trashcan_limit", "trashcan_resume", "weakref_tuple",
-      "finalized_flag",  "callback_tuple"};
+      "finalized_flag",  "callback_tuple",  "tuple_free_max"};
   for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++)
     ASSERT_CONTAINS(buf, knobs[i]);
   ASSERT_CONTAINS(buf, "late");

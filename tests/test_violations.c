@@ -477,6 +477,74 @@ TEST(tuple_free_list_refills_until_a_full_collection) {
   run_free(&r);
 }
 
+/* clear_freelists deletes every cached container with PyObject_GC_Del,
+   which takes generation 0's count back: here the two tuples that the
+   deaths inside `collect 2` left on free lists. Agrees with 3.6.15,
+   3.8.18, 3.11.7, 3.12.1 and 3.13.0. */
+TEST(full_collection_takes_back_the_free_lists_count) {
+  static const char t[] =
+      "new cb object\n"
+      "new a opaque\n"
+      "weakref a1 a cb\n"
+      "weakref a2 a cb\n"
+      "new b opaque\n"
+      "weakref b1 b cb\n"
+      "weakref b2 b cb\n"
+      "weakref b3 b cb\n"
+      "new g object\n"
+      "link g g\n"
+      "link g a\n"
+      "link g b\n"
+      "del a\n"
+      "del b\n"
+      "del g\n"
+      "collect 2\n"   /* 16: a and b die inside it: a 4- and a 6-tuple */
+      "threshold 1\n"
+      "new x object\n" /* 18: count 1 */
+      "new y object\n"; /* 19: count 2 */
+  static const char *const pols[] = {"cpython-3.6", "cpython-3.9",
+                                     "cpython-3.11"};
+  for (int i = 0; i < 3; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, t, pols[i], 0), 0);
+    ASSERT_EQ_STR(run_trace(&r, 18, "gc_start"), "");
+    ASSERT_EQ_STR(run_trace(&r, 19, "gc_start"), "gc_start 0");
+    run_free(&r);
+  }
+}
+
+/* Ten callback weakrefs: PyObject_ClearWeakRefs' tuple has 20 items. From
+   3.11 tupledealloc keeps it on a free list (so its count stays); before,
+   PyObject_GC_Del takes the count back. Agrees with 3.10.13, 3.11.7,
+   3.12.1 and 3.13.0. */
+TEST(twenty_tuple_kept_from_3_11) {
+  struct gcs_buf b;
+  buf_init(&b);
+  buf_puts(&b, "new cb object\nnew a object\n");
+  for (int i = 1; i <= 10; i++) buf_printf(&b, "weakref w%d a cb\n", i);
+  buf_puts(&b, "collect 2\n"       /* 13 */
+               "threshold 2\n"
+               "new x object\n"    /* 15: count 1 */
+               "del a\n"           /* 16: the 20-tuple, then a's death */
+               "new y object\n"
+               "new z object\n"    /* 18: over threshold0 if it stayed */
+               "new q object\n");  /* 19 */
+  static const struct {
+    const char *pol;
+    uint32_t step;
+  } cases[] = {{"cpython-3.9", 19}, {"cpython-3.11", 18},
+               {"cpython-3.13", 18}, {"cpython-3.9,tuple_free_max=20", 18}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct run r;
+    ASSERT_EQ_INT(run_text(&r, b.p, cases[i].pol, 0), 0);
+    ASSERT_EQ_STR(run_trace(&r, cases[i].step, "gc_start"), "gc_start 0");
+    ASSERT_EQ_STR(run_trace(&r, cases[i].step == 18 ? 19 : 18, "gc_start"),
+                  "");
+    run_free(&r);
+  }
+  buf_free(&b);
+}
+
 TEST(callback_argument_tuple_3_6_3_7) {
   static const char t[] =
       "new cb object\n"

@@ -82,6 +82,10 @@ struct policy {
                                      allocation when that free list is
                                      empty (3.6, 3.7: tp_call, no
                                      vectorcall) */
+  int tuple_free_max;             /* the largest tuple tupledealloc puts
+                                     back on a free list: 19 up to 3.10,
+                                     20 from 3.11 (which never takes a
+                                     20-tuple off it again) */
 };
 
 /* Number of presets and the i-th preset (0 <= i < policy_preset_count()). */
