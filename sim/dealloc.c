@@ -110,7 +110,7 @@ static void free_object(struct sim *s, oid id) {
   free(o->slots);
   o->slots = NULL;
   o->nslots = o->capslots = 0;
-  if (heap_is_gc(s, id) && s->count[0] > 0) s->count[0]--;
+  if (heap_is_gc(s, id)) heap_gc_del(s, 1);
   s->freed++;
   emit_obj(s, EV_DEALLOC, id);
 }

@@ -459,7 +459,7 @@ int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
   if (gen == 2) { /* clear_freelists(): PyObject_GC_Del on each one */
     int64_t nfree = s->list_free;
     for (int i = 0; i <= SIM_TUPLE_SAVE; i++) nfree += s->tuple_free[i];
-    s->count[0] = s->count[0] > nfree ? s->count[0] - nfree : 0;
+    heap_gc_del(s, nfree);
     memset(s->tuple_free, 0, sizeof s->tuple_free);
     s->list_free = 0;
   }

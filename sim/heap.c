@@ -279,6 +279,12 @@ void heap_gc_alloc(struct sim *s) {
   gc_maybe_collect_on_alloc(s);
 }
 
+/* PyObject_GC_Del of n gc objects: each takes one off generation 0's
+   count, which never goes below 0. */
+void heap_gc_del(struct sim *s, int64_t n) {
+  s->count[0] = s->count[0] > n ? s->count[0] - n : 0;
+}
+
 /* A container from a free list (*nfree of them), else a gc allocation
    (see SIM_TUPLE_SAVE in sim_int.h). */
 static void from_free_list(struct sim *s, uint16_t *nfree) {
@@ -295,7 +301,7 @@ static void to_free_list(struct sim *s, uint16_t *nfree, uint16_t room) {
     (*nfree)++;
     return;
   }
-  if (s->count[0] > 0) s->count[0]--;
+  heap_gc_del(s, 1);
 }
 
 /* PyTuple_New(size), and tupledealloc once its items are released. */

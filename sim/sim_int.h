@@ -249,6 +249,7 @@ void heap_hold(struct sim *s, oid id);
 void heap_release(struct sim *s, oid id);
 int heap_global_add(struct sim *s, uint32_t sym, oid obj);
 void heap_gc_alloc(struct sim *s);
+void heap_gc_del(struct sim *s, int64_t n);
 void heap_tuple_new(struct sim *s, uint32_t size);
 void heap_tuple_free(struct sim *s, uint32_t size);
 void heap_list_new(struct sim *s);
