@@ -15,7 +15,7 @@ Builds gcsim with clang's source-based coverage (-fprofile-instr-generate
     harness the fuzz targets run, then the trace), under every policy;
   - every scenario of corpus/scenarios and tests/golden through \`gcsim run\`,
     under its own policy line and under every policy;
-merges the profiles (llvm-profdata) and writes an HTML report of sim/, fuzz/
+merges the profiles (llvm-profdata) and writes an HTML report of sim/, fuzz/, confirm/, pictures/, cli/
 and include/ (llvm-cov show -format=html, with branch counts).
 
   -c, --corpus DIR     fuzz inputs, repeatable (default corpus/seeds); e.g.
@@ -29,7 +29,7 @@ and include/ (llvm-cov show -format=html, with branch counts).
 
 Prints a line per stage, then
   sim/: lines 91.23% (2345/2570), branches 80.12% (1234/1540), functions ...
-and writes DIR/summary.txt (llvm-cov report of sim/ and fuzz/, per file) and
+and writes DIR/summary.txt (llvm-cov report of the code, per file) and
 DIR/html/index.html. Needs clang, llvm-profdata and llvm-cov
 (scripts/install-deps.sh installs them: Debian's clang and llvm packages).
 EOF
@@ -96,16 +96,17 @@ if [ ${#scen[@]} -gt 0 ]; then
   printf '%s\n' "${scen[@]}" | run_all run --trace jsonl
 fi
 
+dirs=("$root/sim" "$root/fuzz" "$root/confirm" "$root/pictures" "$root/cli")
 "$profdata" merge -sparse "$out"/profiles/*.profraw -o "$out/gcsim.profdata"
 "$cov" report "$gcsim" -instr-profile="$out/gcsim.profdata" -show-branch-summary \
-  "$root/sim" "$root/fuzz" >"$out/summary.txt"
+  "${dirs[@]}" >"$out/summary.txt"
 "$cov" show "$gcsim" -instr-profile="$out/gcsim.profdata" -format=html \
   -output-dir="$out/html" -show-branches=count -show-line-counts-or-regions \
   -project-title="gcsim: ${#inputs[@]} fuzz inputs, ${#scen[@]} scenarios, ${#pols[@]} policies" \
-  "$root/sim" "$root/fuzz" "$root/include"
+  "${dirs[@]}" "$root/include"
 
 # one line per directory: the TOTAL of llvm-cov report over its files
-for d in sim fuzz; do
+for d in sim fuzz confirm pictures cli; do
   "$cov" report "$gcsim" -instr-profile="$out/gcsim.profdata" "$root/$d" | awk -v d="$d" '
     $1 == "TOTAL" { printf "%s/: lines %s (%d/%d), branches %s (%d/%d), functions %s (%d/%d), regions %s (%d/%d)\n",
                     d, $10, $8 - $9, $8, $13, $11 - $12, $11, $7, $5 - $6, $5, $4, $2 - $3, $2 }'

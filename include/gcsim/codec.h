@@ -1,6 +1,8 @@
 /*
 ** codec.h — fuzz bytes to programs, and programs back to bytes.
 **
+** Library: gcsim_fuzz (fuzz/).
+**
 ** Invariants:
 **   - codec_decode() accepts every byte string. It always yields a program
 **     that satisfies program.h's invariants and the CODEC_MAX_* caps, and

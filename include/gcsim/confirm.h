@@ -1,7 +1,9 @@
 /*
 ** confirm.h — run a program in a real CPython and compare with the model.
 **
-** The real side is the extension module _gcsimprobe (fuzz/probe/
+** Library: gcsim_confirm (confirm/).
+**
+** The real side is the extension module _gcsimprobe (confirm/probe/
 ** gcsim_probe.c, embedded in gcsim), built on the fly with the headers of
 ** the interpreter under test and cached. The program travels to it as a
 ** digest (confirm_digest); the probe records events in the vocabulary

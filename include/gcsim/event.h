@@ -1,6 +1,8 @@
 /*
 ** event.h — what a run reports, in scenario-format.md's vocabulary.
 **
+** Library: gcsim_sim (sim/).
+**
 ** Invariants:
 **   - An event names objects only by their labels (scenario names, or o1.. /
 **     w1.. for objects the scenario never named), never by address: the

@@ -2,6 +2,8 @@
 ** fileio.h — reading and writing whole files for the fuzz layer and the
 ** gcsim command (sim/ does no I/O).
 **
+** Library: gcsim_fuzz (fuzz/).
+**
 ** Invariants: every failure leaves one "PATH:0: message" on stderr and
 ** returns NULL / -1; nothing is left half-written under the final name.
 */

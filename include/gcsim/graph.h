@@ -1,6 +1,8 @@
 /*
 ** graph.h — a snapshot of the object graph, for pictures.
 **
+** Library: gcsim_sim (sim/).
+**
 ** Invariants:
 **   - graph_take() only reads the model: taking a snapshot never changes a
 **     run, its events or its fingerprint. It may be called from a sink

@@ -1,6 +1,8 @@
 /*
 ** graphviz.h — run Graphviz's `dot` on DOT text.
 **
+** Library: gcsim_pictures (pictures/).
+**
 ** Invariants:
 **   - `dot` is found on PATH and run without a shell, its input and output
 **     in temporary files that are removed before returning; nothing is

@@ -1,6 +1,8 @@
 /*
 ** harness.h — one fuzz execution: decode, run, judge.
 **
+** Library: gcsim_fuzz (fuzz/).
+**
 ** gcsim-fuzz (libFuzzer), gcsim-afl (AFL++) and `gcsim replay` all go
 ** through harness_exec(), so whatever an engine saves replays bit for bit.
 **

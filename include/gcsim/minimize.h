@@ -2,6 +2,8 @@
 ** minimize.h — what a finding is (its roles and signature) and how to make
 ** it small.
 **
+** Library: gcsim_fuzz (fuzz/).
+**
 ** Invariants:
 **   - The roles of a violation ("KIND/OBJKIND/ACTOR/PHASE", e.g.
 **     call-after-clear/function/weakref/delete_garbage) are a pure function

@@ -1,6 +1,8 @@
 /*
 ** picture.h — pictures of a run: record its graphs, draw one as DOT.
 **
+** Library: gcsim_pictures (pictures/).
+**
 ** A recorder sits between the model and the caller's sink: it passes every
 ** event on unchanged and takes snapshots (graph.h) of the graph at the
 ** start of a statement (every one, or the one before_step names), when a

@@ -2,6 +2,8 @@
 ** policy.h — named sets of knobs that make the model behave as one CPython
 ** version.
 **
+** Library: gcsim_sim (sim/).
+**
 ** Invariants:
 **   - A policy is plain data: every behaviour that differs between CPython
 **     versions is one knob here, and the model reads nothing else to decide

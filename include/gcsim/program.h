@@ -1,6 +1,8 @@
 /*
 ** program.h — a scenario as data: statements, scripts and paths.
 **
+** Library: gcsim_sim (sim/).
+**
 ** Invariants:
 **   - A program is self-contained plain data: names are indices into its own
 **     symbol table (prog->syms), scripts are index ranges into prog->actions.

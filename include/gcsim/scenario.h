@@ -1,6 +1,8 @@
 /*
 ** scenario.h — the .gcs language: text to program and back.
 **
+** Library: gcsim_sim (sim/).
+**
 ** Invariants:
 **   - scenario_parse() either fills *prog with a program that satisfies every
 **     invariant of program.h and returns 0, or returns -1 with exactly one

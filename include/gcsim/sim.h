@@ -1,6 +1,8 @@
 /*
 ** sim.h — the runtime model: run a program under a policy.
 **
+** Library: gcsim_sim (sim/).
+**
 ** Invariants:
 **   - All state lives in one struct sim made by sim_create() (or renewed
 **     by sim_reset(), which keeps memory and nothing else); there are no

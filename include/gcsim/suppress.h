@@ -1,6 +1,8 @@
 /*
 ** suppress.h — known findings: the suppressions file.
 **
+** Library: gcsim_fuzz (fuzz/).
+**
 ** One entry per line; `#` starts a comment:
 **
 **   kind KIND [POLICY]: REASON

@@ -3,6 +3,8 @@
 ** scenario, every event step by step, the graph at each collection and the
 ** graph at the violation (or at the end), to attach to a bug report.
 **
+** Library: gcsim_pictures (pictures/).
+**
 ** Invariants:
 **   - The page loads nothing: no script, no style sheet, no image, no font
 **     from anywhere; the graphs are inline SVG (made by Graphviz's dot) or,

@@ -23,7 +23,7 @@
 #include "gcsim/event.h"
 #include "gcsim/fileio.h"
 
-/* fuzz/probe/gcsim_probe.c, embedded by CMake (probe_source.c). */
+/* confirm/probe/gcsim_probe.c, embedded by CMake (probe_source.c). */
 extern const unsigned char gcsim_probe_source[];
 extern const unsigned long gcsim_probe_source_len;
 

@@ -27,7 +27,7 @@
 **     the model's violation and the run stops recording (the interpreter
 **     finishes what it is doing; no further statement runs).
 **   - Output: one line per event, "STEP EVENT ARGS", in the order the
-**     interpreter produced them (see fuzz/confirm.c for the vocabulary).
+**     interpreter produced them (see confirm/confirm.c for the vocabulary).
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -986,7 +986,7 @@ static void stmt(const struct stmt *st) {
   }
 }
 
-/* ---- loading the digest (fuzz/confirm.c writes it) ---- */
+/* ---- loading the digest (confirm/confirm.c writes it) ---- */
 
 static const char *rd;
 
