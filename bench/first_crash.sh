@@ -8,7 +8,7 @@
 #   FIRST_CRASH_POLICY=P and FIRST_CRASH_SUPP=FILE measure another finding:
 #   FIRST_CRASH_POLICY=cpython-3.11
 #   FIRST_CRASH_SUPP=bench/first_clearweakrefs.supp is the time to the
-#   PyObject_ClearWeakRefs crash (README, "A CPython crash gcsim found").
+#   PyObject_ClearWeakRefs crash (docs/confirm.md, "A CPython crash gcsim found").
 #   FIRST_CRASH_SEEDS=DIR starts each run from a copy of DIR's files
 #   instead of an empty corpus.
 #   FIRST_SEED=K starts at -seed=K (default 1); FIRST_CRASH_OPTS adds

@@ -30,11 +30,13 @@ deduplicated by signature (gcsim replay) and marked known or new
                         that the main instance imports with -F; repeatable
       --machine NAME    afl, many machines: this machine's instances are
                         NAME-s1 ... NAME-sN, all secondaries, syncing with
-                        the one machine that runs main (the README shows
-                        the rsync commands that carry the queues across)
+                        the one machine that runs main
+                        (docs/continuous-fuzzing.md shows the rsync
+                        commands that carry the queues across)
       --sync DIR        a corpus directory shared with other machines
-                        (kept in step by rsync, see the README): read as
-                        input, and the minimized corpus is added to it
+                        (kept in step by rsync, see
+                        docs/continuous-fuzzing.md): read as input, and
+                        the minimized corpus is added to it
       --suppressions F  known findings (default corpus/known-findings.supp)
       --keep-known      the engines save known findings too (otherwise the
                         harness suppresses them and only new ones crash)

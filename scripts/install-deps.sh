@@ -5,8 +5,8 @@ set -euo pipefail
 # graphviz draws the pictures (--svg, --timeline); chromium opens the
 # timeline page headless in tests/timeline_browser.py; llvm: llvm-profdata
 # and llvm-cov (scripts/coverage.sh); zip, unzip: the seed corpus zips of
-# .clusterfuzzlite/build.sh; rsync: corpus sync between machines (README,
-# "Continuous and distributed fuzzing"); python3-dev: the headers `gcsim
+# .clusterfuzzlite/build.sh; rsync: corpus sync between machines
+# (docs/continuous-fuzzing.md, "Many machines"); python3-dev: the headers `gcsim
 # confirm` builds its probe with for Debian's own python3.
 pkgs=(cmake make gcc clang libclang-rt-14-dev llvm afl++ libxxhash-dev graphviz
       chromium python3 python3-dev git zip unzip rsync)

@@ -46,7 +46,7 @@ for m in 8 9 10 11 12 13; do
     "$g" confirm "$s" --python "$p"
   refute "bpo38006 on 3.$m: no callback" " callback "
 done
-# The CPython crash gcsim found (README): PyObject_ClearWeakRefs across
+# The CPython crash gcsim found (docs/confirm.md): PyObject_ClearWeakRefs across
 # PyTuple_New kills 3.6-3.11 where the model reports use-after-free, and
 # 3.12+ run it cleanly; the plain-Python reproducer does the same.
 u=$src/corpus/scenarios/clear_weakrefs_tuple_collects.gcs

@@ -8,7 +8,7 @@ it must be accepted without a warning, and what the test checks (kinds,
 marks, the unreachable cluster, the violation's chain) is read from
 Graphviz's parse, not from gcsim's text. Also: the timeline page is
 self-contained and well-formed, the figure in docs/ is current, and the
-fallbacks without Graphviz do what the README says.
+fallbacks without Graphviz do what docs/pictures.md says.
 
 Exit 77 (skipped) when Graphviz's dot is not installed.
 """
@@ -409,7 +409,7 @@ def test_without_graphviz():
           err)
 
 
-# ---- the README's figure ----------------------------------------------------
+# ---- the README's figure (docs/) -------------------------------------------------
 
 def test_figure_current():
     rc, out, err = gcsim("run", "corpus/scenarios/bpo38006.gcs", "--dot",
