@@ -396,15 +396,60 @@ static void delete_garbage(struct sim *s, oid collectable, oid old) {
 
 /* ---- collect ---- */
 
+/*
+** The list a collection of gen examines, gathered; *old: where its
+** survivors go (the same list for a full collection). Generations merge the
+** younger ones into gen (gcmodule.c collect). 3.14's collector (gc.c
+** gc_collect_young, gc_collect_full): a young collection examines young
+** and moves survivors to the visited half of the old space; a full one
+** examines visited, then pending, then young.
+*/
+static oid gather(struct sim *s, int gen, oid *old) {
+  if (s->pol.collector == PG_INCREMENTAL) {
+    oid visited = GEN(1 + s->visited), pending = GEN(2 - s->visited);
+    *old = visited;
+    if (gen == 0) return GEN(0);
+    list_merge(s, GEN(0), pending);
+    list_merge(s, pending, visited);
+    return visited;
+  }
+  for (int i = 0; i < gen; i++) list_merge(s, GEN(i), GEN(gen));
+  *old = gen < 2 ? GEN(gen + 1) : GEN(gen);
+  return GEN(gen);
+}
+
+/*
+** 3.14's gc_collect_increment (gen 1, and every automatic collection), as
+** far as the model follows it: young.count goes into the work budget and
+** is reset. The first increment after a full collection only marks from
+** the roots, which reach none of the program's objects (its names are not
+** Python objects the roots see), and takes twice what it marked off the
+** budget; the ones after it find the budget negative and return. None
+** collects until the young objects counted reach about the interpreter's
+** root-reachable heap (12,700 on pyodide 3.14.2, measured): past
+** increment_horizon the run stops (budget) rather than guess.
+*/
+static void gc_increment(struct sim *s) {
+  s->increment_work += s->count[0];
+  s->count[0] = 0;
+  if (s->increment_work > s->pol.increment_horizon)
+    sim_budget(s, "young objects counted by 3.14's increments (beyond "
+                  "increment_horizon real increments start to collect)",
+               (uint64_t)s->pol.increment_horizon);
+}
+
 int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
                         int64_t *collected, int64_t *uncollectable) {
   (void)shutdown;
   s->ncollections++;
+  *collected = *uncollectable = 0;
+  if (s->pol.collector == PG_INCREMENTAL && gen == 1) {
+    gc_increment(s);
+    return 0;
+  }
   if (gen + 1 < 3) s->count[gen + 1]++;
   for (int i = 0; i <= gen; i++) s->count[i] = 0;
-  for (int i = 0; i < gen; i++) list_merge(s, GEN(i), GEN(gen));
-  oid young = GEN(gen);
-  oid old = gen < 2 ? GEN(gen + 1) : young;
+  oid old, young = gather(s, gen, &old);
 
   list_init(s, L_UNREACHABLE);
   deduce_unreachable(s, young, L_UNREACHABLE);
@@ -462,6 +507,10 @@ int64_t gc_collect_main(struct sim *s, int gen, int shutdown,
     heap_gc_del(s, nfree);
     memset(s->tuple_free, 0, sizeof s->tuple_free);
     s->list_free = 0;
+    if (s->pol.collector == PG_INCREMENTAL) { /* completed_scavenge */
+      s->visited ^= 1;
+      s->increment_work = 0;
+    }
   }
   *collected = m;
   *uncollectable = n;
@@ -487,8 +536,13 @@ int64_t gc_collect_with_callback(struct sim *s, int gen) {
   return r;
 }
 
-/* collect_generations: the oldest generation over its threshold. */
+/* collect_generations: the oldest generation over its threshold; 3.14's
+   _Py_RunGC runs one increment (_PyGC_Collect of generation 1). */
 static void collect_generations(struct sim *s) {
+  if (s->pol.collector == PG_INCREMENTAL) {
+    gc_collect_with_callback(s, 1);
+    return;
+  }
   for (int i = 2; i >= 0; i--) {
     if (s->count[i] > s->threshold[i]) {
       if (i == 2 && s->pol.long_lived_rule &&

@@ -181,14 +181,30 @@ uint64_t list_size(const struct sim *s, oid head) {
   return n;
 }
 
+/* PN_TRACK: _PyObject_GC_TRACK counts one more tracked object, and
+   schedules a collection over threshold0 (3.14, pycore_gc.h). */
+static void count_track(struct sim *s) {
+  s->count[0]++;
+  gc_maybe_collect_on_alloc(s);
+}
+
+/* PN_TRACK: _PyObject_GC_UNTRACK counts one fewer, never below 0. */
+static void count_untrack(struct sim *s) {
+  if (s->count[0] > 0) s->count[0]--;
+}
+
 /* _PyObject_GC_TRACK: append at the tail of generation 0. */
 void heap_track(struct sim *s, oid id) {
-  if (s->o[id].list == L_NONE) list_append(s, id, L_GEN0);
+  if (s->o[id].list != L_NONE) return;
+  list_append(s, id, L_GEN0);
+  if (s->pol.count_on == PN_TRACK) count_track(s);
 }
 
 /* PyObject_GC_UnTrack: unlink from whatever list (a no-op if untracked). */
 void heap_untrack(struct sim *s, oid id) {
-  if (s->o[id].list != L_NONE) list_remove(s, id);
+  if (s->o[id].list == L_NONE) return;
+  list_remove(s, id);
+  if (s->pol.count_on == PN_TRACK) count_untrack(s);
 }
 
 /* ---- slots and weakref lists ---- */
@@ -273,30 +289,34 @@ int heap_global_add(struct sim *s, uint32_t sym, oid obj) {
 /*
 ** A gc allocation (_PyObject_GC_Alloc / _PyObject_GC_Link): count it, and
 ** collect (<= 3.11) or schedule a collection (3.12+) when over threshold0.
+** PN_TRACK counts the tracking instead (heap_track).
 */
 void heap_gc_alloc(struct sim *s) {
+  if (s->pol.count_on == PN_TRACK) return;
   s->count[0]++;
   gc_maybe_collect_on_alloc(s);
 }
 
 /* PyObject_GC_Del of n gc objects: each takes one off generation 0's
-   count, which never goes below 0. */
+   count, which never goes below 0. PN_TRACK: nothing, the untracking that
+   comes first counted it (an object freed untracked is not counted). */
 void heap_gc_del(struct sim *s, int64_t n) {
+  if (s->pol.count_on == PN_TRACK) return;
   s->count[0] = s->count[0] > n ? s->count[0] - n : 0;
 }
 
 /* A container from a free list (*nfree of them), else a gc allocation
    (see SIM_TUPLE_SAVE in sim_int.h). */
 static void from_free_list(struct sim *s, uint16_t *nfree) {
-  if (nfree && *nfree > 0) {
-    (*nfree)--;
-    return;
-  }
-  heap_gc_alloc(s);
+  if (nfree && *nfree > 0) (*nfree)--;
+  else heap_gc_alloc(s);
+  /* the new container is tracked at once (PyTuple_New, PyList_New) */
+  if (s->pol.count_on == PN_TRACK && !s->stopped) count_track(s);
 }
 
 /* Its dealloc: back on a free list that has room, else PyObject_GC_Del. */
 static void to_free_list(struct sim *s, uint16_t *nfree, uint16_t room) {
+  if (s->pol.count_on == PN_TRACK) count_untrack(s); /* untracked first */
   if (nfree && *nfree < room) {
     (*nfree)++;
     return;
@@ -306,7 +326,8 @@ static void to_free_list(struct sim *s, uint16_t *nfree, uint16_t room) {
 
 /* PyTuple_New(size), and tupledealloc once its items are released. */
 void heap_tuple_new(struct sim *s, uint32_t size) {
-  from_free_list(s, size < SIM_TUPLE_SAVE ? &s->tuple_free[size] : NULL);
+  int reused = size <= SIM_TUPLE_SAVE && (int64_t)size <= s->pol.tuple_pop_max;
+  from_free_list(s, reused ? &s->tuple_free[size] : NULL);
 }
 void heap_tuple_free(struct sim *s, uint32_t size) {
   int kept = size <= SIM_TUPLE_SAVE && (int64_t)size <= s->pol.tuple_free_max;

@@ -31,8 +31,40 @@
 **                 maybe_freelist_pop serves sizes below 20 only; before
 **                 3.11 both stop below PyTuple_MAXSAVESIZE (20). Measured:
 **                 a 20-tuple's count stays with 3.11.7-3.13.0, not 3.10.13.
-**   cpython-main  GH-136189: weakref callbacks before finalizers, the other
-**                 weakrefs cleared after the resurrection check.
+**   cpython-3.14  3.14.1-3.14.4, as the 3.14.2 of pyodide@314.0.8 behaves
+**                 (3.14.0 counted allocations; 3.14.5 went back to
+**                 generations, #148720):
+**                 collector=incremental: Python/gc.c (main before GH-148746,
+**                 commit 0051397d, which 3.14.1 got as GH-140447):
+**                 gc.collect(1) and _Py_RunGC run gc_collect_increment,
+**                 which returns while its work budget is negative; after
+**                 a full collection the first increment only marks from
+**                 the roots (mark_at_start) and takes twice that off.
+**                 Measured: collect(1) returns 0 three times over fresh
+**                 cycles, then collect(0) finds them all; automatic
+**                 collections report generation 1, collected 0; the first
+**                 collecting increment comes after 12,700 young objects.
+**                 count_on=track: pycore_gc.h _PyObject_GC_TRACK/UNTRACK
+**                 count (GH-140262). Measured: 100 tuple([i]), created
+**                 untracked, add 0 to get_count()[0] (3.13.0, 3.15.0rc1:
+**                 102). threshold (2000, 10, 0) and weakrefs=fix (GH-136189
+**                 is on main only): measured, gc.get_threshold() and a
+**                 callback-less weakref already dead in __del__.
+**                 tuple_pop_max 20: Objects/tupleobject.c tuple_alloc takes
+**                 index size-1 < PyTuple_MAXSAVESIZE (20).
+**                 Not measured, 3.13's kept: the trashcan is the C stack's
+**                 margin from 3.14 (_Py_Dealloc, any gc type), so its
+**                 depth differs between a native build (16 KiB units) and
+**                 WebAssembly (8 KiB); gh-91636 is not fixed in 3.14.2
+**                 (the fix, #141993, was reverted before 3.14.1).
+**   cpython-3.15  3.15.0rc1 (pyodide@315.0.0-alpha.2): generations again
+**                 (GH-148746), with GH-136189's weakref handling (measured:
+**                 a callback-less weakref to trash is alive inside __del__
+**                 and can resurrect it; weakrefs made by finalizers are
+**                 cleared before tp_clear, their callbacks never run);
+**                 counts allocations (measured, as above); thresholds
+**                 (2000, 10, 10) measured; tuple_pop_max 20 as 3.14.
+**   cpython-main  as cpython-3.15 until a later change is shown.
 */
 #include "gcsim/policy.h"
 
@@ -48,40 +80,52 @@ struct preset {
 
 #define TH_DEFAULT {700, 10, 10}
 #define TH_313 {2000, 10, 10}
+#define TH_314 {2000, 10, 0}
 
 static const struct preset presets[] = {
     {{"cpython-3.6", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1, 19},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1, 19, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "2.7, 3.6: as 3.7, but collect() counts the unreachable set before the "
      "resurrection check (bpo-38379 never fixed there)"},
     {{"cpython-3.7", PW_PREFIX, PR_ALL_OR_NOTHING, PF_NONE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1, 19},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 25, 0, 0, 1, 1, 19, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "2.7, 3.6, 3.7: trash weakrefs to live referents left alone; functions "
      "have no tp_clear; all-or-nothing resurrection check"},
     {{"cpython-3.8b4", PW_PREFIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19},
+      PC_BEFORE_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "3.8.0b4, the release that crashed: as 3.7, but func_clear leaves "
      "functions uncallable"},
     {{"cpython-3.8", PW_FIX, PR_ALL_OR_NOTHING, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "3.8: the bpo-38006 fix, trash weakrefs cleared before finalizers"},
     {{"cpython-3.9", PW_FIX, PR_PER_OBJECT, PF_UNCALLABLE, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 19, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "3.9, 3.10: resurrection handled per object"},
     {{"cpython-3.11", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_ALLOC,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 20},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 20, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "3.11: function tp_clear leaves a consistent object"},
     {{"cpython-3.12", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 20},
+      PC_AFTER_RESURRECTION, TH_DEFAULT, 1, 0, 50, 0, 0, 1, 0, 20, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "3.12: an allocation only schedules a collection, run after the "
      "statement"},
     {{"cpython-3.13", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20, PG_GENERATIONAL, PN_ALLOC, 19, 0},
      "3.13: as 3.12 with threshold0 = 2000"},
+    {{"cpython-3.14", PW_FIX, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
+      PC_AFTER_RESURRECTION, TH_314, 0, 0, 9948, 9898, 1, 1, 0, 20,
+      PG_INCREMENTAL, PN_TRACK, 20, 3000},
+     "3.14.1-3.14.4 (as 3.14.2): the incremental collector; the count "
+     "counts tracked objects; 20-tuples reused"},
+    {{"cpython-3.15", PW_LATE, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20,
+      PG_GENERATIONAL, PN_ALLOC, 20, 0},
+     "3.15 (as 3.15.0rc1): generations again (GH-148746); weakref callbacks "
+     "before finalizers, other weakrefs cleared after the resurrection check "
+     "(GH-136189)"},
     {{"cpython-main", PW_LATE, PR_PER_OBJECT, PF_CONSISTENT, PT_EVAL_BREAKER,
-      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20},
-     "main: weakref callbacks before finalizers, other weakrefs cleared after "
-     "the resurrection check (GH-136189)"},
+      PC_AFTER_RESURRECTION, TH_313, 1, 0, 9948, 9898, 1, 1, 0, 20,
+      PG_GENERATIONAL, PN_ALLOC, 20, 0},
+     "main: as 3.15 until a later change is shown"},
 };
 
 size_t policy_preset_count(void) { return sizeof presets / sizeof presets[0]; }
@@ -114,6 +158,9 @@ static const char *const funclear_names[] = {"none", "uncallable",
 static const char *const trigger_names[] = {"alloc", "eval-breaker", NULL};
 static const char *const count_names[] = {"after-resurrection",
                                           "before-resurrection", NULL};
+static const char *const collector_names[] = {"generational", "incremental",
+                                              NULL};
+static const char *const count_on_names[] = {"alloc", "track", NULL};
 
 #define OFF(f) offsetof(struct policy, f)
 static const struct knob knobs[] = {
@@ -146,6 +193,15 @@ static const struct knob knobs[] = {
      "a weakref callback's call makes a 1-tuple of arguments (0/1)"},
     {"tuple_free_max", KT_INT, OFF(tuple_free_max), NULL,
      "largest tuple put back on a free list (19, or 20 from 3.11)"},
+    {"collector", KT_ENUM, OFF(collector), collector_names,
+     "generations, or 3.14's incremental collector"},
+    {"count_on", KT_ENUM, OFF(count_on), count_on_names,
+     "generation 0's count counts gc allocations or tracked objects"},
+    {"tuple_pop_max", KT_INT, OFF(tuple_pop_max), NULL,
+     "largest tuple taken off a free list (19, or 20 from 3.14)"},
+    {"increment_horizon", KT_INT, OFF(increment_horizon), NULL,
+     "incremental: young objects increments may count before the model "
+     "stops"},
 };
 #undef OFF
 

@@ -172,6 +172,10 @@ struct sim {
   int collecting;
   int saveall;
   int gc_scheduled;    /* 3.12+: an allocation asked for a collection */
+  int visited;         /* PG_INCREMENTAL: which old space (GEN(1 +
+                          visited)) is the visited one */
+  int64_t increment_work; /* PG_INCREMENTAL: young objects increments
+                          counted since the last full collection */
 
   /* deallocation machinery */
   struct dframe *stack;

@@ -796,3 +796,70 @@ TEST(get_objects_list_is_a_gc_allocation) {
   ASSERT_EQ_STR(run_trace(&r, 6, "gc_start"), "gc_start 0");
   run_free(&r);
 }
+
+/* 3.14's incremental collector (pyodide 3.14.2, measured): gc.collect(1)
+   is an increment, and after a full collection increments collect nothing
+   (three collect(1) returned 0, then collect(0) found every cycle); an
+   automatic collection is an increment too (gc.callbacks saw generation 1,
+   collected 0, with threshold 5). 3.15.0rc1 collects at collect(1) as 3.13
+   does. */
+static const char incremental[] =
+    "new a object\nlink a a\ndel a\n"
+    "collect 1\ncollect 1\n"      /* 4, 5 */
+    "collect 0\n"                 /* 6 */
+    "threshold 2\n"
+    "new b object\nlink b b\ndel b\n"
+    "new c object\nnew d object\n" /* 12: count 3 > 2 */
+    "collect 2\n";                /* 13 */
+
+TEST(increments_collect_nothing_in_3_14) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, incremental, "cpython-3.14", 0), 0);
+  ASSERT_EQ_STR(run_outcome(&r), "clean");
+  ASSERT_EQ_STR(run_trace(&r, 4, "gc_start unreachable gc_end collect_result"),
+                "gc_start 1; gc_end 1 0 0; collect_result 1 0");
+  ASSERT_EQ_STR(run_trace(&r, 5, "collect_result"), "collect_result 1 0");
+  ASSERT_EQ_STR(run_trace(&r, 6, "unreachable collect_result"),
+                "unreachable a; collect_result 0 1");
+  ASSERT_EQ_STR(run_trace(&r, 12, "gc_start unreachable gc_end"),
+                "gc_start 1; gc_end 1 0 0");
+  ASSERT_EQ_STR(run_trace(&r, 13, "unreachable collect_result"),
+                "unreachable b; collect_result 2 1");
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, incremental, "cpython-3.15", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 4, "unreachable collect_result"),
+                "unreachable a; collect_result 1 1");
+  ASSERT_EQ_STR(run_trace(&r, 12, "gc_start unreachable"),
+                "gc_start 0; unreachable b");
+  run_free(&r);
+}
+
+/* Past increment_horizon young objects counted by increments, real
+   increments start to collect (12,700 on pyodide 3.14.2 with threshold
+   10): the model stops there, a budget, never a guess. */
+TEST(increment_horizon_stops_the_run) {
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, incremental,
+                         "cpython-3.14,increment_horizon=2", 0),
+                0);
+  ASSERT_EQ_INT(r.status, SIM_BADINPUT);
+  ASSERT_TRUE(strstr(r.internal, "3.14's increments") != NULL);
+  run_free(&r);
+}
+
+/* 3.14 counts tracked objects (GH-140262): untracking takes one off, so an
+   untracked object does not bring the next collection nearer; 3.15 counts
+   allocations as 3.13 does. */
+TEST(count_on_track_in_3_14) {
+  static const char text[] = "threshold 2\n"
+                             "new a object\nnew b object\n"
+                             "untrack a\n"
+                             "new c object\n"; /* 5: 3 allocated, 2 tracked */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, text, "cpython-3.14", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 5, "gc_start"), "");
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, text, "cpython-3.15", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 5, "gc_start"), "gc_start 0");
+  run_free(&r);
+}

@@ -57,6 +57,24 @@ enum policy_count {
   PC_BEFORE_RESURRECTION = 1 /* 3.8b4: counted before check_garbage */
 };
 
+/* Which collector: the generations of 3.6-3.13 and 3.15, or 3.14's. */
+enum policy_collector {
+  PG_GENERATIONAL = 0, /* collect(gen) merges the younger generations into
+                          gen; automatic collections pick the oldest over
+                          its threshold */
+  PG_INCREMENTAL = 1   /* 3.14 (gh-108362): young collections (gen 0), full
+                          ones (gen 2), and increments (gen 1, every
+                          automatic collection) over an old space split into
+                          visited and pending halves */
+};
+
+/* What generation 0's count counts. */
+enum policy_count_on {
+  PN_ALLOC = 0, /* gc allocations, less PyObject_GC_Del (<= 3.13, 3.15) */
+  PN_TRACK = 1  /* tracked objects: _PyObject_GC_TRACK adds one, UNTRACK
+                   takes one off (3.14.1+, GH-140262) */
+};
+
 struct policy {
   char name[48];                  /* preset it started from */
   enum policy_weakrefs weakrefs;  /* handle_weakrefs variant */
@@ -88,6 +106,18 @@ struct policy {
                                      back on a free list: 19 up to 3.10,
                                      20 from 3.11 (which never takes a
                                      20-tuple off it again) */
+  enum policy_collector collector;
+  enum policy_count_on count_on;
+  int tuple_pop_max;              /* the largest tuple PyTuple_New takes
+                                     off a free list: 19, or 20 from 3.14
+                                     (tuple_alloc) */
+  int increment_horizon;          /* PG_INCREMENTAL: young objects that
+                                     increments may count after a full
+                                     collection while every increment
+                                     still collects nothing (the first
+                                     only marks, the rest find their work
+                                     budget negative); past it the model
+                                     stops instead of guessing */
 };
 
 /* Number of presets and the i-th preset (0 <= i < policy_preset_count()). */
