@@ -15,11 +15,12 @@ pols=${*:-cpython-3.8 cpython-3.9 cpython-3.11 cpython-main}
 b=$root/build-fuzz
 fuzz_build "$b"
 work=${GCSIM_POLICIES_DIR:-$(mktemp -d)}
-# the newest pyenv interpreter of the version a policy stands for (none for
-# cpython-main and cpython-3.8b4: no such interpreter is installed)
+# the newest pyenv interpreter of the version a policy stands for, pyodide
+# for 3.14 and 3.15 (none for cpython-main and cpython-3.8b4: no such
+# interpreter is installed)
 python_for() {
   local v=${1#cpython-} r=${PYENV_ROOT:-$HOME/.pyenv}
-  case $v in main|*b*) return 0 ;; esac
+  case $v in main|*b*) return 0 ;; 3.14|3.15) echo "pyodide:$v"; return 0 ;; esac
   ls -d "$r"/versions/"$v".*/bin/python3 2>/dev/null | sort -V | tail -1
 }
 for pol in $pols; do

@@ -40,16 +40,33 @@ static void print_comparison(const struct confirm_side *m,
   } else if (!strncmp(r->verdict, "crash", 5)) {
     printf("  then python crashed, where the model reports %s\n",
            m->verdict);
+  } else if (d->upto_crash) {
+    printf("  then the model reports %s, a crash in a native build; this\n"
+           "  WebAssembly build has memory at address 0 and goes on "
+           "(compared up to there)\n", m->verdict);
   }
+}
+
+/* --probe c|python (auto: C natively, Python under pyodide). */
+static int parse_probe(const char *v, enum confirm_probe *probe) {
+  if (!strcmp(v, "c")) *probe = CONFIRM_PROBE_C;
+  else if (!strcmp(v, "python")) *probe = CONFIRM_PROBE_PYTHON;
+  else if (!strcmp(v, "auto")) *probe = CONFIRM_PROBE_AUTO;
+  else return bad_usage("--probe takes c, python or auto, not '%s'", v);
+  return 0;
 }
 
 int cmd_confirm(int argc, char **argv) {
   const char *file = NULL, *python = "python3", *policy = NULL;
   int force = 0, digest = 0;
+  enum confirm_probe probe = CONFIRM_PROBE_AUTO;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--digest")) {
       digest = 1;
+    } else if (!strcmp(a, "--probe")) {
+      if (i + 1 >= argc) return bad_usage("%s needs a value", a);
+      if (parse_probe(argv[++i], &probe)) return 2;
     } else if (!strcmp(a, "--python") || !strcmp(a, "--policy")) {
       if (i + 1 >= argc) return bad_usage("%s needs a value", a);
       *(a[2] == 'p' && a[3] == 'y' ? &python : &policy) = argv[++i];
@@ -83,7 +100,9 @@ int cmd_confirm(int argc, char **argv) {
   }
   char err[1200];
   struct confirm_python py;
-  if (confirm_python_open(python, &py, err, sizeof err)) {
+  struct confirm_session *sess = NULL;
+  if (confirm_python_open(python, probe, &py, err, sizeof err) ||
+      !(sess = confirm_session_open(&py, err, sizeof err))) {
     fprintf(stderr, "gcsim confirm: %s\n", err);
     free_input(&in);
     return 2;
@@ -92,11 +111,13 @@ int cmd_confirm(int argc, char **argv) {
   struct policy pol;
   if (policy_parse(spec, &pol, err, sizeof err)) {
     fprintf(stderr, "gcsim: --policy: %s\n", err);
+    confirm_session_close(sess);
     free_input(&in);
     return 2;
   }
   struct confirm_side m, r;
-  int st = confirm_run(&py, &in.prog, &pol, &m, &r, err, sizeof err);
+  int st = confirm_run(sess, &in.prog, &pol, &m, &r, err, sizeof err);
+  confirm_session_close(sess);
   if (st < 0) {
     fprintf(stderr, "gcsim confirm: %s\n", err);
     free_input(&in);
@@ -116,7 +137,8 @@ int cmd_confirm(int argc, char **argv) {
     printf("          (the statement at byte %zu is cut off by the end of "
            "the input: dropped, as the fuzzer did)\n",
            in.info.truncated_at);
-  printf("python:   %s (Python %s)\n", py.path, py.version);
+  printf("python:   %s (Python %s, %s probe)\n", py.path, py.version,
+         py.probe == CONFIRM_PROBE_PYTHON ? "pure-Python" : "C");
   printf("model:    %s,oldgen_base=%ld%s\n", spec, r.oldgen,
          policy ? "" : " (the preset for that version; a policy line in the "
                        "scenario is not used; oldgen_base: the interpreter's "
@@ -125,11 +147,15 @@ int cmd_confirm(int argc, char **argv) {
   printf("events:   %zu from the model, %zu from python%s\n", m.nlines,
          r.nlines, d.model[0] || d.real[0]
                        ? "; shared before the first difference:"
-                       : ", identical:");
+                   : d.upto_crash ? "; identical up to the model's violation:"
+                                  : ", identical:");
   print_comparison(&m, &r, &d);
-  printf("result:   %s\n", d.agree ? "AGREE: the interpreter showed what "
-                                     "the model predicts"
-                                   : "DIFFER");
+  printf("result:   %s\n", !d.agree     ? "DIFFER"
+                          : d.upto_crash ? "AGREE up to the model's "
+                                           "violation (no trap in "
+                                           "WebAssembly)"
+                                         : "AGREE: the interpreter showed "
+                                           "what the model predicts");
   confirm_side_free(&m);
   confirm_side_free(&r);
   free_input(&in);
@@ -260,7 +286,7 @@ static int job_program(const struct job *jb, int k, struct gcs_program *p,
                        char *name, size_t len) {
   if (k < jb->nfiles) {
     struct input in;
-    int rc = load_input(jb->files[k], 1, 1, &in);
+    int rc = load_input(jb->files[k], 0, 0, &in);
     if (rc == 0) {
       *p = in.prog;
       memset(&in.prog, 0, sizeof in.prog);
@@ -290,6 +316,9 @@ static int job_program(const struct job *jb, int k, struct gcs_program *p,
 static void worker(const struct job *jb, const struct confirm_python *py,
                    const struct policy *pol, int w, int nw, FILE *out) {
   int total = jb->nfiles + jb->programs + jb->mutants;
+  char serr[1200];
+  struct confirm_session *sess = confirm_session_open(py, serr, sizeof serr);
+  if (!sess) _exit(3);
   for (int k = w; k < total; k += nw) {
     struct gcs_program p;
     char name[600], err[1200];
@@ -298,7 +327,7 @@ static void worker(const struct job *jb, const struct confirm_python *py,
       continue;
     }
     struct confirm_side m, r;
-    int st = confirm_run(py, &p, pol, &m, &r, err, sizeof err);
+    int st = confirm_run(sess, &p, pol, &m, &r, err, sizeof err);
     if (st < 0) {
       fprintf(out, "%d d\t%s\tpython failed: %s\n", k, name, err);
       program_free(&p);
@@ -316,15 +345,19 @@ static void worker(const struct job *jb, const struct confirm_python *py,
       fprintf(out, "%d s\t%s\tbudget\n", k, name);
     } else if (d.agree) {
       const struct gcs_buf *ev = &m.lines;
-      fprintf(out, "%d a%s%s%s%s\t%s\t%s\n", k,
+      fprintf(out, "%d a%s%s%s%s%s\t%s\t%s\n", k,
               confirm_find_event(ev, "gc_start") ? "c" : "",
               confirm_find_event(ev, "callback") ? "b" : "",
               confirm_find_event(ev, "finalize") ||
                       confirm_find_event(ev, "tp_del")
                   ? "f"
                   : "",
-              !strncmp(m.verdict, "violation", 9) ? "v" : "", name,
-              m.verdict);
+              !strncmp(m.verdict, "violation", 9) ? "v" : "",
+              d.upto_crash ? "t" : "", name, m.verdict);
+      if (d.upto_crash) /* listed: agreement up to a crash not shown */
+        fprintf(out, "%d n\t%s\tagrees up to the model's %s, a crash "
+                     "natively; WebAssembly goes on\n",
+                k, name, m.verdict);
     } else {
       fprintf(out, "%d d\t%s\tevent %zu: model '%s', python '%s' (model %s; "
                    "python %s)\n",
@@ -348,6 +381,7 @@ static void worker(const struct job *jb, const struct confirm_python *py,
     confirm_side_free(&r);
     program_free(&p);
   }
+  confirm_session_close(sess);
 }
 
 int cmd_differential(int argc, char **argv) {
@@ -355,8 +389,14 @@ int cmd_differential(int argc, char **argv) {
   const char *seeddir = NULL;
   char **pythons = NULL;
   int npy = 0, nj = 2, verbose = 0;
+  enum confirm_probe probe = CONFIRM_PROBE_AUTO;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
+    if (!strcmp(a, "--probe")) {
+      if (i + 1 >= argc) return bad_usage("%s needs a value", a);
+      if (parse_probe(argv[++i], &probe)) return 2;
+      continue;
+    }
     if (!strcmp(a, "--python") || !strcmp(a, "--programs") ||
         !strcmp(a, "-j") || !strcmp(a, "--save") ||
         !strcmp(a, "--mutants") || !strcmp(a, "--seeds")) {
@@ -394,7 +434,7 @@ int cmd_differential(int argc, char **argv) {
   /* every scenario must load before anything runs */
   for (int k = 0; k < jb.nfiles; k++) {
     struct input in;
-    int rc = load_input(jb.files[k], 1, 1, &in);
+    int rc = load_input(jb.files[k], 0, 0, &in);
     free_input(&in);
     if (rc) return rc;
   }
@@ -459,7 +499,7 @@ int cmd_differential(int argc, char **argv) {
   for (int v = 0; v < npy; v++) {
     char err[1200];
     struct confirm_python py;
-    if (confirm_python_open(pythons[v], &py, err, sizeof err)) {
+    if (confirm_python_open(pythons[v], probe, &py, err, sizeof err)) {
       printf("%-8s %s%s\n", "?", found ? "skipped: " : "", err);
       if (!found) all_agree = 0;
       continue;
@@ -513,7 +553,7 @@ int cmd_differential(int argc, char **argv) {
           else if (k < jb.nfiles + jb.programs) agree_g++;
           else agree_m++;
         }
-        if (status == 'd' || (verbose && status == 's'))
+        if (status == 'd' || status == 'n' || (verbose && status == 's'))
           buf_printf(&report, "  %s %s", py.version, strchr(line, '\t') + 1);
       }
       fclose(outs[w]);
@@ -530,7 +570,9 @@ int cmd_differential(int argc, char **argv) {
            with[2], with[3]);
     fflush(stdout);
   }
-  if (report.len) printf("\ndisagreements:\n%s", report.p);
+  if (report.len)
+    printf("\ndisagreements (and agreements only up to a native crash):\n%s",
+           report.p);
   printf("\n(agree: the same event lines and verdict; skipped: the action "
          "budget ran out; gc, cb, fin, viol: how many agreeing programs have a "
          "collection, a weakref callback, a finalizer, a violation)\n");

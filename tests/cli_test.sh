@@ -100,5 +100,16 @@ check "--svg without dot" 2 "apt-get install graphviz" env PATH=/nonexistent "$g
 [ ! -s "$tmp/out" ] && [ ! -e "$tmp/x.svg" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL --svg without dot runs nothing, writes nothing"; }
 check "help tells the pictures" 0 "" "$g" help
 grep -q -- "--timeline F" "$tmp/out" && grep -q "apt-get install graphviz" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL help shows --dot/--svg/--timeline"; }
+# interpreters: a pyodide name that names nothing, node or its package
+# missing, a probe that cannot be: exit 2 with the way out, nothing run
+check "pyodide: unpinned CPython" 2 "^gcsim confirm: pyodide:3.16: no pinned pyodide for CPython 3.16" "$g" confirm "$s" --python pyodide:3.16
+check "pyodide: not a version" 2 "pyodide:x/y: 'x/y' is not a pyodide version" "$g" confirm "$s" --python pyodide:x/y
+check "pyodide: package missing" 2 "pyodide@0.29.5 is not installed in $tmp/none \(bash scripts/install-deps.sh" env GCSIM_PYODIDE_DIR="$tmp/none" "$g" confirm "$s" --python pyodide:0.29.5
+check "pyodide: pinned package missing" 2 "pyodide@314.0.8 is not installed in $tmp/none" env GCSIM_PYODIDE_DIR="$tmp/none" "$g" confirm "$s" --python pyodide:3.14
+check "pyodide: node missing" 2 "pyodide:3.15: node is not installed \(bash scripts/install-deps.sh" env PATH=/nonexistent "$g" confirm "$s" --python pyodide:3.15
+check "pyodide: no C probe" 2 "the C probe cannot be built for WebAssembly" "$g" confirm "$s" --python pyodide:3.14 --probe c
+check "bad --probe" 2 "--probe takes c, python or auto, not 'rust'" "$g" confirm "$s" --probe rust
+check "differential: bad --probe" 2 "--probe takes c, python or auto" "$g" differential --probe x
+check "missing interpreter" 2 "^gcsim confirm: $tmp/python9: not a usable Python interpreter \(cannot run it\)" "$g" confirm "$s" --python "$tmp/python9"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
