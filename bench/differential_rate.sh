@@ -24,5 +24,5 @@ for py in ${native:+"$native"} pyodide:3.14 pyodide:3.15; do
   agree=$(awk '{print $7 "/" $7 + 0}' <<<"$row" | head -1)
   awk -v py="$py" -v n="$n" -v t0="$t0" -v t1="$t1" -v row="$row" 'BEGIN {
     split(row, f, " "); s = t1 - t0;
-    printf "%-32s %8d %8.1f %10.1f  %s of %d (%s)\n", py, n, s, n / s, f[7], n, f[8] }'
+    printf "%-32s %8d %8.1f %10.1f  %s of %d (%s; %s refused)\n", py, n, s, n / s, f[8], n, f[9], f[7] }'
 done

@@ -312,7 +312,8 @@ static int job_program(const struct job *jb, int k, struct gcs_program *p,
 }
 
 /* One worker: programs k with k % nw == w; one result line per program:
-   "K STATUS\tMODEL\tPYTHON" (STATUS: a agree, d differ, s skipped). */
+   "K STATUS\tMODEL\tPYTHON" (STATUS: a agree, d differ, s skipped, r
+   refused by the probe; n: a note on the line before). */
 static void worker(const struct job *jb, const struct confirm_python *py,
                    const struct policy *pol, int w, int nw, FILE *out) {
   int total = jb->nfiles + jb->programs + jb->mutants;
@@ -329,7 +330,9 @@ static void worker(const struct job *jb, const struct confirm_python *py,
     struct confirm_side m, r;
     int st = confirm_run(sess, &p, pol, &m, &r, err, sizeof err);
     if (st < 0) {
-      fprintf(out, "%d d\t%s\tpython failed: %s\n", k, name, err);
+      /* the Python probe's refusal: not compared, not a difference */
+      fprintf(out, "%d %c\t%s\tpython failed: %s\n", k,
+              strstr(err, "unsupported: ") ? 'r' : 'd', name, err);
       program_free(&p);
       continue;
     }
@@ -490,9 +493,9 @@ int cmd_differential(int argc, char **argv) {
     return 2;
   }
   int total = jb.nfiles + jb.programs + jb.mutants, all_agree = 1;
-  printf("%-8s %-13s %9s %9s %9s %7s %7s %8s %5s %5s %5s %5s\n", "python",
-         "model", "scenarios", "generated", "mutants", "skipped", "agree",
-         "percent", "gc", "cb", "fin", "viol");
+  printf("%-8s %-13s %9s %9s %9s %7s %7s %7s %8s %5s %5s %5s %5s\n",
+         "python", "model", "scenarios", "generated", "mutants", "skipped",
+         "refused", "agree", "percent", "gc", "cb", "fin", "viol");
   fflush(stdout);
   struct gcs_buf report;
   buf_init(&report);
@@ -534,7 +537,8 @@ int cmd_differential(int argc, char **argv) {
         all_agree = 0;
       }
     }
-    int agree = 0, skipped = 0, agree_s = 0, agree_g = 0, agree_m = 0;
+    int agree = 0, skipped = 0, refused = 0, agree_s = 0, agree_g = 0,
+        agree_m = 0;
     int with[4] = {0, 0, 0, 0}; /* collection, callback, finalizer, viol. */
     for (int w = 0; w < nw; w++) {
       rewind(outs[w]);
@@ -544,6 +548,7 @@ int cmd_differential(int argc, char **argv) {
         char status;
         if (sscanf(line, "%d %c", &k, &status) != 2) continue;
         if (status == 's') skipped++;
+        if (status == 'r') refused++;
         if (status == 'a') {
           const char *fl = strchr(line, ' ') + 2;
           for (int f = 0; f < 4; f++)
@@ -553,28 +558,31 @@ int cmd_differential(int argc, char **argv) {
           else if (k < jb.nfiles + jb.programs) agree_g++;
           else agree_m++;
         }
-        if (status == 'd' || status == 'n' || (verbose && status == 's'))
+        if (status == 'd' || status == 'n' || status == 'r' ||
+            (verbose && status == 's'))
           buf_printf(&report, "  %s %s", py.version, strchr(line, '\t') + 1);
       }
       fclose(outs[w]);
     }
-    int compared = total - skipped;
+    int compared = total - skipped - refused;
     if (agree != compared) all_agree = 0;
     char sc[32], ge[32], mu[32];
     snprintf(sc, sizeof sc, "%d/%d", agree_s, jb.nfiles);
     snprintf(ge, sizeof ge, "%d/%d", agree_g, jb.programs);
     snprintf(mu, sizeof mu, "%d/%d", agree_m, jb.mutants);
-    printf("%-8s %-13s %9s %9s %9s %7d %7d %7.1f%% %5d %5d %5d %5d\n",
-           py.version, py.preset, sc, ge, mu, skipped, agree,
+    printf("%-8s %-13s %9s %9s %9s %7d %7d %7d %7.1f%% %5d %5d %5d %5d\n",
+           py.version, py.preset, sc, ge, mu, skipped, refused, agree,
            compared ? 100.0 * agree / compared : 100.0, with[0], with[1],
            with[2], with[3]);
     fflush(stdout);
   }
   if (report.len)
-    printf("\ndisagreements (and agreements only up to a native crash):\n%s",
+    printf("\ndisagreements (and programs the probe refused, and agreements "
+           "only up to a native crash):\n%s",
            report.p);
   printf("\n(agree: the same event lines and verdict; skipped: the action "
-         "budget ran out; gc, cb, fin, viol: how many agreeing programs have a "
+         "budget ran out; refused: the probe cannot express the program (pure-Python "
+         "probe); gc, cb, fin, viol: how many agreeing programs have a "
          "collection, a weakref callback, a finalizer, a violation)\n");
   buf_free(&report);
   for (int v = 0; v < npy; v++) free(pythons[v]);

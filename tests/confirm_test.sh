@@ -130,7 +130,20 @@ check "differential bad number" 2 "bad number" "$g" differential --programs x
 # agree on every installed interpreter.
 check "differential" 0 "^3\.[0-9]+\.[0-9]+ +cpython-" \
   "$g" differential --programs 40 -j 2 "$src"/tests/golden/*.gcs
-refute "differential: no disagreement" "^disagreements:"
+refute "differential: no disagreement" "^disagreements"
+# The pure-Python probe (the one pyodide runs) on the native 3.8+
+# interpreters: the same table, the same agreement.
+for m in 8 11 13; do
+  p=$(py $m); [ -n "$p" ] || continue
+  check "bpo38006 on 3.$m, Python probe" 0 "^result:   AGREE" \
+    "$g" confirm "$s" --python "$p" --probe python
+  check "differential on 3.$m, Python probe" 0 "^3\.$m\.[0-9]+ +cpython-[0-9.]+ +[0-9]+/[0-9]+ +40/40 " \
+    "$g" differential --probe python --python "$p" --programs 40 -j 2
+  refute "differential on 3.$m, Python probe: no disagreement" "^disagreements"
+done
+p36=$(py 6)
+[ -n "$p36" ] && check "Python probe on 3.6: refused" 2 "the pure-Python probe needs Python 3.8" \
+  "$g" confirm "$s" --python "$p36" --probe python
 
 # An interpreter found on PATH whose probe cannot be built (no headers) is
 # skipped, not a failure; named with --python, it is a failure.
