@@ -34,7 +34,7 @@ int bad_usage(const char *fmt, const char *arg);
 struct opts {
   const char *file, *policy, *trace, *out, *suppressions;
   const char *dot, *svg, *timeline; /* pictures to write, or NULL */
-  int check;
+  int check; /* enum sim_audit: SCALED, or --audit EVERY, --no-check NONE */
   int force; /* 0 auto, 1 scenario, 2 bytes */
 };
 

@@ -102,7 +102,7 @@ static int run_traced(const struct gcs_program *prog, const char *spec,
   memset(t, 0, sizeof *t);
   opt.policy = *pol;
   struct out o = {mode == OUT_JSONL};
-  opt.check_every_step = check;
+  opt.audit = (enum sim_audit)check;
   if (mode != OUT_NONE) {
     opt.sink = sink;
     opt.sink_user = &o;
@@ -309,7 +309,7 @@ int cmd_replay(int argc, char **argv) {
   }
   struct traced t;
   int pic;
-  o.check = 1;
+  o.check = SIM_AUDIT_EVERY; /* a fuzz input is small */
   rc = run_pictured(&o, &in.prog, o.file, h.policy_text, &h.pol,
                     jsonl ? OUT_JSONL : OUT_TEXT, 1, &t, &pic);
   /* what the fuzz target saw: the same run, through the harness */

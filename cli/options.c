@@ -52,7 +52,7 @@ int parse_opts(const char *cmd, const char *accept, int argc,
                       char **argv, struct opts *o) {
   memset(o, 0, sizeof *o);
   o->trace = "text";
-  o->check = 1;
+  o->check = SIM_AUDIT_SCALED;
   const struct {
     const char *name;
     char flag;
@@ -84,7 +84,10 @@ int parse_opts(const char *cmd, const char *accept, int argc,
       *valued[k].val = argv[++i];
       continue;
     }
-    if (!strcmp(a, "--no-check") && strchr(accept, 'c')) o->check = 0;
+    if (!strcmp(a, "--no-check") && strchr(accept, 'c'))
+      o->check = SIM_AUDIT_NONE;
+    else if (!strcmp(a, "--audit") && strchr(accept, 'c'))
+      o->check = SIM_AUDIT_EVERY;
     else if (!strcmp(a, "--bytes") && strchr(accept, 'b')) o->force = 2;
     else if (!strcmp(a, "--scenario") && strchr(accept, 'b')) o->force = 1;
     else if (a[0] == '-' && a[1])

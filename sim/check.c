@@ -222,6 +222,14 @@ static int check_weakrefs(struct sim *s) {
   return 0;
 }
 
+void check_after_step(struct sim *s) {
+  if (s->stopped || s->audit == SIM_AUDIT_NONE) return;
+  if (s->audit == SIM_AUDIT_SCALED && s->nevents - s->audit_at < (uint64_t)s->n)
+    return;
+  s->audit_at = s->nevents;
+  check_bookkeeping(s);
+}
+
 int check_bookkeeping(struct sim *s) {
   if (s->stopped) return (int)s->status;
   int64_t *held = calloc(s->n, sizeof *held);

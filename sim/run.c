@@ -11,7 +11,7 @@
    sim_reset) may already be there. 0, or -1 when out of memory. */
 static int setup(struct sim *s, const struct sim_options *opt) {
   s->pol = opt->policy;
-  s->check_every_step = opt->check_every_step;
+  s->audit = opt->audit;
   s->sink = opt->sink;
   s->sink_user = opt->sink_user;
   s->quiet = opt->no_fingerprint && !opt->sink;
@@ -365,7 +365,7 @@ enum sim_status sim_step(struct sim *s, const struct gcs_program *prog,
   default: sim_internal(s, "unknown statement %d", st->op);
   }
   if (!s->stopped) gc_run_scheduled(s);
-  if (!s->stopped && s->check_every_step) check_bookkeeping(s);
+  check_after_step(s);
   return s->status;
 }
 
@@ -374,6 +374,8 @@ enum sim_status sim_run(struct sim *s, const struct gcs_program *prog) {
     sim_step(s, prog, i);
     if (prog->stmts[i].op == GCS_EXIT) break;
   }
+  /* the complete audit at the end, whatever the scaled ones skipped */
+  if (!s->stopped && s->audit != SIM_AUDIT_NONE) check_bookkeeping(s);
   return s->status;
 }
 

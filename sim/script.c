@@ -281,7 +281,7 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
     }
     sim_emit(s, &e);
     action(s, &cx, a);
-    if (!s->stopped && s->check_every_step) check_bookkeeping(s);
+    check_after_step(s);
   }
   buf_free(&text);
   s->actor = outer;

@@ -135,7 +135,8 @@ struct vhop {
 
 struct sim {
   struct policy pol;
-  int check_every_step;
+  enum sim_audit audit;
+  uint64_t audit_at;   /* nevents at the last audit (SIM_AUDIT_SCALED) */
   int quiet;           /* no sink and no fingerprint: events are counted only */
   uint64_t max_objects, max_actions, nactions_run;
   int actor;           /* kind of the innermost running script, -1 none */
@@ -299,6 +300,8 @@ void sim_budget(struct sim *s, const char *what, uint64_t limit);
 void sim_internal(struct sim *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int check_bookkeeping(struct sim *s);
+/* The audit a statement or script action ends with, as s->audit says. */
+void check_after_step(struct sim *s);
 void check_exposed_cleared(struct sim *s);
 void check_roots_mark(struct sim *s);
 int check_clear_allowed(struct sim *s, oid id);

@@ -219,7 +219,7 @@ static int run_common(struct run *r, const struct gcs_program *prog,
   struct sim_options opt;
   memset(&opt, 0, sizeof opt);
   opt.policy = pol;
-  opt.check_every_step = !(flags & RUN_NO_CHECK);
+  opt.audit = flags & RUN_NO_CHECK ? SIM_AUDIT_NONE : SIM_AUDIT_EVERY;
   opt.sink = (flags & RUN_NO_LINES) ? NULL : sink;
   opt.sink_user = r;
   struct sim *s = sim_create(&opt);

@@ -114,7 +114,7 @@ static int make_sim(struct sim **s, const char *spec) {
   memset(&opt, 0, sizeof opt);
   char err[256];
   if (policy_parse(spec, &opt.policy, err, sizeof err)) return -1;
-  opt.check_every_step = 1;
+  opt.audit = SIM_AUDIT_EVERY;
   *s = sim_create(&opt);
   return *s ? 0 : -1;
 }
@@ -251,7 +251,7 @@ TEST(reset_model_runs_as_a_new_one) {
     struct sim_options opt;
     memset(&opt, 0, sizeof opt);
     ASSERT_EQ_INT(policy_parse(pols[k], &opt.policy, err, sizeof err), 0);
-    opt.check_every_step = 1;
+    opt.audit = SIM_AUDIT_EVERY;
     opt.max_objects = opt.max_actions = 2000;
     opt.feedback_len = sizeof fb_reset;
     struct sim *kept = NULL;

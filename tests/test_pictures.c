@@ -46,7 +46,7 @@ static int prun_text_at(struct prun *p, const char *text, const char *policy,
   struct sim_options opt;
   memset(&opt, 0, sizeof opt);
   opt.policy = pol;
-  opt.check_every_step = 1;
+  opt.audit = SIM_AUDIT_EVERY;
   picture_rec_attach(&p->rec, &opt);
   struct sim *s = sim_create(&opt);
   if (!s) return -1;

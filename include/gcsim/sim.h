@@ -56,9 +56,25 @@ const char *sim_vkind_name(enum sim_vkind k);
 typedef void (*sim_sink)(void *user, const struct gcs_event *e,
                          const char *jsonl, size_t len);
 
+/*
+** When the model audits its own bookkeeping (refcounts against the
+** references held, list membership, weakref back-links: check_bookkeeping,
+** O(objects)). A failed audit is a model bug (SIM_INTERNAL), never a
+** finding; the violation checks are exact and immediate in every mode.
+*/
+enum sim_audit {
+  SIM_AUDIT_NONE = 0,  /* never */
+  SIM_AUDIT_EVERY = 1, /* after every statement and script action (the
+                          tests) */
+  SIM_AUDIT_SCALED = 2 /* after a statement or action once the events since
+                          the last audit reach the object table's size, and
+                          at the end of the run: the audits cost at most
+                          about what the run itself does */
+};
+
 struct sim_options {
   struct policy policy;
-  int check_every_step; /* run the bookkeeping walker after every step */
+  enum sim_audit audit; /* when the bookkeeping walker runs */
   sim_sink sink;        /* may be NULL: events are only fingerprinted */
   void *sink_user;
   int no_fingerprint;   /* with no sink: skip formatting and hashing events
