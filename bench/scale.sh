@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): `gcsim run` at real heap sizes, its audit of the
+# model's bookkeeping on (the default: scaled to the work done) against
+# --no-check, in the same run. Three shapes of N objects:
+#   ring     N objects in one cycle, every name dropped, one collection
+#   fanout   one object holding N references, dropped, one collection
+#   chain    a chain of N objects dropped from its head (the trashcan)
+# For each: seconds and peak memory with checks on and off, their ratio,
+# and how the time grows from one N to the next (10x N: at most 12x time
+# is linear). Also the model's bytes per object (gcsim's --trace jsonl
+# result is not needed: bench/collect.sh reports the full-collection figures
+# against CPython).
+# usage: bench/scale.sh [N...]   (default: 100000 1000000)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+g=$root/build/gcsim
+cmake -S "$root" -B "$root/build" >/dev/null && cmake --build "$root/build" -j2 --target gcsim >/dev/null
+ns=${*:-100000 1000000}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+gen() { # SHAPE N > scenario
+  python3 - "$1" "$2" <<'PY'
+import sys
+shape, n = sys.argv[1], int(sys.argv[2])
+w = sys.stdout.write
+w("policy cpython-3.13\n")
+if shape == "ring":
+    for i in range(n): w("new o%d object\n" % i)
+    for i in range(n): w("link o%d o%d\n" % (i, (i + 1) % n))
+    for i in range(n): w("del o%d\n" % i)
+elif shape == "fanout":
+    w("new h object\n")
+    for i in range(n): w("new o%d leaf\nlink h o%d\ndel o%d\n" % (i, i, i))
+    w("link h h\ndel h\n")
+else:  # chain
+    w("new o0 object\n")
+    for i in range(1, n):
+        w("new o%d object\nlink o%d o%d\n" % (i, i - 1, i))
+        if i > 1: w("del o%d\n" % (i - 1))
+    if n > 1: w("del o%d\n" % (n - 1))
+    w("del o0\n")
+w("collect 2\n")
+PY
+}
+secs() { # FILE ARGS... -> "seconds peak_kb" (a clean run, or stop)
+  local rc=0
+  /usr/bin/time -f '%e %M' "$g" run "$@" >"$tmp/out" 2>"$tmp/t" || rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "bench/scale.sh: gcsim run $* exited $rc:" >&2; tail -3 "$tmp/t" "$tmp/out" >&2; exit 1
+  fi
+  tail -1 "$tmp/t"
+}
+printf '%-7s %10s %9s %9s %7s %10s %10s %8s\n' shape N "on (s)" "off (s)" on/off "growth" "peak MB" "B/object"
+for shape in ring fanout chain; do
+  prev=
+  for n in $ns; do
+    gen $shape $n >"$tmp/s.gcs"
+    read -r on kb <<<"$(secs "$tmp/s.gcs")"
+    read -r off _ <<<"$(secs "$tmp/s.gcs" --no-check)"
+    growth=-
+    [ -n "$prev" ] && growth=$(awk -v a="$on" -v b="$prev" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
+    awk -v s=$shape -v n=$n -v on=$on -v off=$off -v g=$growth -v kb=$kb 'BEGIN {
+      printf "%-7s %10d %9.2f %9.2f %7.2f %10s %10.0f %8.0f\n", s, n, on, off, (off > 0 ? on / off : 0), g, kb / 1024, kb * 1024 / n }'
+    prev=$on
+  done
+done
+echo "(B/object: the whole process's peak memory over N, the parsed scenario included)"
