@@ -111,5 +111,17 @@ check "pyodide: no C probe" 2 "the C probe cannot be built for WebAssembly" "$g"
 check "bad --probe" 2 "--probe takes c, python or auto, not 'rust'" "$g" confirm "$s" --probe rust
 check "differential: bad --probe" 2 "--probe takes c, python or auto" "$g" differential --probe x
 check "missing interpreter" 2 "^gcsim confirm: $tmp/python9: not a usable Python interpreter \(cannot run it\)" "$g" confirm "$s" --python "$tmp/python9"
+# at scale: an error on the last of 300,001 lines is reported there before
+# anything runs; a file over the documented limit (64 MiB) is refused whole
+python3 -c '
+import sys
+w = sys.stdout.write
+for i in range(100000): w("new o%d object\nlink o%d o%d\ndel o%d\n" % (i, i, i, i))
+w("link o1 nowhere\n")' >"$tmp/big.gcs"
+check "error on the last line at scale" 2 "big.gcs:300001: name 'o1' is not bound here" "$g" run "$tmp/big.gcs"
+[ ! -s "$tmp/out" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL an error at scale runs nothing"; }
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$tmp/huge.gcs"
+check "over the size limit" 2 "huge.gcs:0: larger than 64 MiB" "$g" run "$tmp/huge.gcs"
+rm -f "$tmp/huge.gcs" "$tmp/big.gcs"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
