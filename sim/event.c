@@ -3,6 +3,8 @@
 */
 #include "gcsim/event.h"
 
+#include <string.h>
+
 static const char *const ev_names[EV_NEVS] = {
     "op",       "gc_start", "unreachable", "weakref_cleared", "finalize",
     "tp_del",   "resurrected", "tp_clear", "dealloc",         "callback",
@@ -13,50 +15,92 @@ const char *event_name(enum gcs_ev ev) {
   return (unsigned)ev < EV_NEVS ? ev_names[ev] : "?";
 }
 
+/* buf_add, its common case inline: room in the buffer already. */
+static inline void add(struct gcs_buf *out, const void *p, size_t n) {
+  if (!out->oom && out->len + n < out->cap) {
+    memcpy(out->p + out->len, p, n);
+    out->len += n;
+    out->p[out->len] = '\0';
+    return;
+  }
+  buf_add(out, p, n);
+}
+
+/* A literal, without strlen. */
+#define ADD_LIT(out, lit) add((out), (lit), sizeof(lit) - 1)
+
+/* A whole number in decimal, as printf's %lld writes it. */
+static void add_int(struct gcs_buf *out, long long v) {
+  char d[24];
+  int i = (int)sizeof d;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                               : (unsigned long long)v;
+  do {
+    d[--i] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) d[--i] = '-';
+  add(out, d + i, sizeof d - (size_t)i);
+}
+
+/* s as a JSON string: the runs of plain characters copied whole. */
 void json_string(struct gcs_buf *out, const char *s) {
-  buf_puts(out, "\"");
-  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+  ADD_LIT(out, "\"");
+  const unsigned char *run = (const unsigned char *)s, *c = run;
+  for (; *c; c++) {
+    if (*c != '"' && *c != '\\' && *c >= 0x20) continue;
+    add(out, run, (size_t)(c - run));
     if (*c == '"' || *c == '\\')
       buf_printf(out, "\\%c", *c);
-    else if (*c < 0x20)
+    else
       buf_printf(out, "\\u%04x", *c);
-    else {
-      char one[2] = {(char)*c, 0};
-      buf_puts(out, one);
-    }
+    run = c + 1;
   }
-  buf_puts(out, "\"");
+  add(out, run, (size_t)(c - run));
+  ADD_LIT(out, "\"");
 }
 
 static void objs_json(struct gcs_buf *out, const struct gcs_event *e) {
-  buf_puts(out, "[");
+  ADD_LIT(out, "[");
   for (uint32_t i = 0; i < e->nobjs; i++) {
-    if (i) buf_puts(out, ",");
+    if (i) ADD_LIT(out, ",");
     json_string(out, e->objs[i]);
   }
-  buf_puts(out, "]");
+  ADD_LIT(out, "]");
 }
 
+/* ,"k":"v" */
 static void key(struct gcs_buf *out, const char *k, const char *v) {
-  buf_printf(out, ",\"%s\":", k);
+  ADD_LIT(out, ",\"");
+  add(out, k, strlen(k));
+  ADD_LIT(out, "\":");
   json_string(out, v);
+}
+
+/* ,"k":N */
+static void key_int(struct gcs_buf *out, const char *k, long long v) {
+  ADD_LIT(out, ",\"");
+  add(out, k, strlen(k));
+  ADD_LIT(out, "\":");
+  add_int(out, v);
 }
 
 static const char *const script_kinds[] = {"finalize", "call", "tp_del"};
 
 void event_jsonl(const struct gcs_event *e, struct gcs_buf *out) {
-  buf_printf(out, "{\"step\":%u", (unsigned)e->step);
+  ADD_LIT(out, "{\"step\":");
+  add_int(out, (long long)(unsigned)e->step);
   if (e->ev == EV_OP) {
     key(out, "op", e->text);
-    buf_puts(out, "}\n");
+    ADD_LIT(out, "}\n");
     return;
   }
   key(out, "ev", event_name((enum gcs_ev)e->ev));
   switch (e->ev) {
-  case EV_GC_START: buf_printf(out, ",\"gen\":%d", e->gen); break;
+  case EV_GC_START: key_int(out, "gen", e->gen); break;
   case EV_UNREACHABLE:
   case EV_RESURRECTED:
-    buf_puts(out, ",\"objs\":");
+    ADD_LIT(out, ",\"objs\":");
     objs_json(out, e);
     break;
   case EV_WEAKREF_CLEARED:
@@ -68,12 +112,14 @@ void event_jsonl(const struct gcs_event *e, struct gcs_buf *out) {
     key(out, "callback", e->b);
     break;
   case EV_GC_END:
-    buf_printf(out, ",\"gen\":%d,\"collected\":%lld,\"uncollectable\":%lld",
-               e->gen, (long long)e->x, (long long)e->y);
+    key_int(out, "gen", e->gen);
+    key_int(out, "collected", (long long)e->x);
+    key_int(out, "uncollectable", (long long)e->y);
     break;
   case EV_COLLECT_RESULT:
-    buf_printf(out, ",\"gen\":%d,\"result\":%lld", e->gen, (long long)e->x);
-    if (e->y) buf_puts(out, ",\"nested\":true");
+    key_int(out, "gen", e->gen);
+    key_int(out, "result", (long long)e->x);
+    if (e->y) ADD_LIT(out, ",\"nested\":true");
     break;
   case EV_ACTION:
     key(out, "obj", e->a);
@@ -88,7 +134,7 @@ void event_jsonl(const struct gcs_event *e, struct gcs_buf *out) {
     break;
   default: key(out, "obj", e->a); break;
   }
-  buf_puts(out, "}\n");
+  ADD_LIT(out, "}\n");
 }
 
 static void objs_text(struct gcs_buf *out, const struct gcs_event *e) {
