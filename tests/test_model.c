@@ -863,3 +863,35 @@ TEST(count_on_track_in_3_14) {
   ASSERT_EQ_STR(run_trace(&r, 5, "gc_start"), "gc_start 0");
   run_free(&r);
 }
+
+/* 3.14's count of tracked objects schedules a collection only when a
+   tracking takes it over threshold0 (pycore_gc.h _PyObject_GC_TRACK:
+   young.count > young.threshold): three tracked objects with threshold 3
+   do not, the fourth does; a count that goes over and comes back down
+   within a statement (PyObject_ClearWeakRefs' tuple, tracked while a dies)
+   still ran the collection after it. Measured on pyodide 3.14.2 with
+   `gcsim confirm` (the probe reads young.count from memory: gc.get_count's
+   own tuple is tracked and counted there): gc_start 1 at 7 in the first,
+   at 11, after the callbacks and deallocations, in the second. */
+TEST(count_on_track_schedules_over_threshold0) {
+  static const char over[] = "threshold 3\nnew cb function\n"
+                             "new a object fin\nlink a a\n"
+                             "weakref wa a cb\n" /* 5: count 3 */
+                             "del a\nnew b object\n"; /* 7: count 4 */
+  static const char down[] = "new a object\nnew cb2 object\n"
+                             "weakref w2 a cb2\ncollect 2\n"
+                             "new cb1 object\nweakref w1 a cb1\n"
+                             "link cb1 w1\ndel w1\ndel cb1\n"
+                             "threshold 1\n" /* 10: count 2, no tracking */
+                             "del a\n"; /* 11: 2 - a + the tuple, then 0 */
+  struct run r;
+  ASSERT_EQ_INT(run_text(&r, over, "cpython-3.14", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 5, "gc_start"), "");
+  ASSERT_EQ_STR(run_trace(&r, 7, "gc_start"), "gc_start 1");
+  run_free(&r);
+  ASSERT_EQ_INT(run_text(&r, down, "cpython-3.14", 0), 0);
+  ASSERT_EQ_STR(run_trace(&r, 10, "gc_start"), "");
+  ASSERT_EQ_STR(run_trace(&r, 11, "callback gc_start"),
+                "callback w1 cb1; callback w2 cb2; gc_start 1");
+  run_free(&r);
+}

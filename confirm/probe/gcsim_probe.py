@@ -47,6 +47,17 @@ Invariants:
     an eval-breaker check, which Python code has and C code has not: during
     a statement threshold0 is 0, and at its end a collection is scheduled
     if the statement left generation 0 over its threshold.
+  - 3.14.1-3.14.4 count tracked objects, not allocations (GH-140262):
+    _PyObject_GC_TRACK adds one and may schedule, UNTRACK takes one off,
+    PyObject_GC_Del of an untracked object nothing. There (TRACK_COUNT,
+    found at load) the probe reads and writes young.count in memory instead
+    of calling gc.get_count() (its tuple is tracked and counted) and freeing
+    reserve tuples (untracked: they take nothing back); raw untracking and
+    tracking count as the real ones do, and young objects carry the
+    old-space bit in _gc_next. Whether a statement scheduled a collection
+    is read from the count at the points where the probe's code runs
+    inside it (_sample), which can miss a count that went over threshold0
+    and back between two of them.
   - What cannot be expressed is refused at load: an exception whose
     message starts with "unsupported: ".
 """
@@ -104,6 +115,9 @@ nactions_run = 0
 garbage_seen = 0
 in_gc = False
 wr_in_gc = False
+samp_prev = 0   # TRACK_COUNT: the count last seen during this statement
+samp_sched = False  # and whether a tracking seen went over threshold0
+samp_mark = None  # TRACK_COUNT: an object kept at the tail of young (below)
 
 # objects, by index (creation order): plain ints, bytes and lists of ints
 o_addr = []     # id() of the object
@@ -150,6 +164,8 @@ MEMW = None
 MEM32 = None
 W = 8
 gen0_head = 0
+TRACK_COUNT = False  # 3.14.1+: young.count counts tracked objects (below)
+COUNT_AT = 0    # then: MEM32 index of young.count, read and written raw
 wr_base_refs = 0
 wr_type = weakref.ref
 _gc_get_count = gc.get_count
@@ -204,17 +220,68 @@ def _holds_refs(x):
 
 
 def _count():
-    """gc.get_count()[0], read twice (the first may allocate its tuple)."""
+    """gc.get_count()[0], read twice (the first may allocate its tuple).
+    Where the count counts tracked objects (3.14.1+), get_count()'s own
+    3-tuple is tracked, counted and may schedule a collection (measured on
+    3.14.2: with count == threshold0, gc.get_count() sets off an increment),
+    so the count is read from memory instead."""
+    if TRACK_COUNT:
+        return MEM32[COUNT_AT]
     _gc_get_count()
     return _gc_get_count()[0]
 
 
 def _count_fix(target):
-    """Take gc allocations back by freeing reserve tuples (GC_Del)."""
+    """Take gc allocations back by freeing reserve tuples (GC_Del). Where
+    the count counts tracked objects, freeing an untracked tuple takes
+    nothing back (PyObject_GC_Del only counts a tracked object): the count
+    is written instead."""
+    if TRACK_COUNT:
+        if MEM32[COUNT_AT] > target:
+            MEM32[COUNT_AT] = target
+        return
     c = _count()
     while c > target and len(reserve) > 0:
         reserve.pop()
         c -= 1
+
+
+def _mark_young():
+    """Move samp_mark to the tail of young, raw (no count): what is tracked
+    after this point and still alive follows it there."""
+    a = id(samp_mark)
+    _unlink_raw(a)
+    _link_young_raw(a)
+
+
+def _sample(extra):
+    """TRACK_COUNT: the count seen at a point inside a statement (a
+    finalizer, a callback, a detector, its end; extra: the objects the
+    runtime tracked there that the model does not make, the newest). The
+    model schedules a collection when a tracking takes the count over
+    threshold0 (enabled, not collecting). Seen since the last point: the
+    count going over, or up while over, or still over with an object
+    tracked since then alive (the count was at least as high just after
+    that tracking) shows one. Not seen: going over and back below between
+    two points, or over and down to threshold0 with the object alive."""
+    global samp_prev, samp_sched
+    if not TRACK_COUNT or in_gc or in_exit:
+        return
+    c = MEM32[COUNT_AT] - extra
+    t0 = cur_thr0[0]
+    if t0 > 0 and c > t0 and not samp_sched:
+        if c > samp_prev or samp_prev <= t0:
+            samp_sched = True
+        else:
+            k = -extra
+            g = MEMW[(id(samp_mark) - 2 * W) // W] & ~3
+            while g != gen0_head and k <= 0:
+                k += 1
+                g = MEMW[g // W] & ~3
+            if k > 0:
+                samp_sched = True
+    samp_prev = c
+    _mark_young()
 
 
 def _deep(n):
@@ -249,27 +316,53 @@ def _tracked_raw(addr):
     return MEMW[(addr - 2 * W) // W] != 0
 
 
-def _untrack_raw(addr):
-    """PyObject_GC_UnTrack: unlink from its gc list (_PyObject_GC_UNTRACK)."""
+def _unlink_raw(addr):
+    """Unlink from its gc list; False if it was not tracked."""
     g = (addr - 2 * W) // W
     nxt = MEMW[g] & ~3
     if nxt == 0:
-        return
+        return False
     prv = MEMW[g + 1] & ~3
     MEMW[prv // W] = nxt | (MEMW[prv // W] & 3)
     MEMW[nxt // W + 1] = prv | (MEMW[nxt // W + 1] & 3)
     MEMW[g] = 0
     MEMW[g + 1] = MEMW[g + 1] & 1
+    return True
 
 
-def _track_raw(addr):
-    """PyObject_GC_Track: append to generation 0 (_PyObject_GC_TRACK)."""
+def _untrack_raw(addr):
+    """PyObject_GC_UnTrack: unlink from its gc list (_PyObject_GC_UNTRACK;
+    3.14.1+ also takes one off young.count, never below 0)."""
+    if _unlink_raw(addr) and TRACK_COUNT and MEM32[COUNT_AT] > 0:
+        MEM32[COUNT_AT] -= 1
+
+
+def _link_young_raw(addr):
+    """Append to young's list, without counting (the list half of
+    _PyObject_GC_TRACK). 3.14+: bit 0 of _gc_next is the old-space bit,
+    which a young object has set to 1 ^ visited_space (pycore_gc.h,
+    _PyGC_NEXT_MASK_OLD_SPACE_1): copied from a fresh object (tracked and
+    freed at once: count +1 -1)."""
+    space = 0
+    if VER >= (3, 14):
+        tmp = _Sched()
+        space = MEMW[(id(tmp) - 2 * W) // W] & 1
+        tmp = None
     g = addr - 2 * W
     last = MEMW[gen0_head // W + 1] & ~3
     MEMW[last // W] = g | (MEMW[last // W] & 3)
     MEMW[g // W + 1] = last | (MEMW[g // W + 1] & 3)
-    MEMW[g // W] = gen0_head
+    MEMW[g // W] = gen0_head | space
     MEMW[gen0_head // W + 1] = g
+
+
+def _track_raw(addr):
+    """PyObject_GC_Track: append to generation 0 (_PyObject_GC_TRACK);
+    3.14.1+ counts the object in young.count. No collection is scheduled
+    here: threshold0 is 0 during a statement (see step())."""
+    _link_young_raw(addr)
+    if TRACK_COUNT:
+        MEM32[COUNT_AT] += 1
 
 
 def _new_ref(t, c):
@@ -358,6 +451,7 @@ class _DetClear(int):
     __slots__ = ()
 
     def __del__(self):
+        _sample(0)
         k = self + 0
         if o_addr[k] == 0 or _refcnt(o_addr[k]) == 0:
             return  # the dealloc's clear_slots
@@ -378,6 +472,7 @@ class _DetDealloc(int):
     __slots__ = ()
 
     def __del__(self):
+        _sample(0)
         k = self + 0
         if not stopped:
             _log('dealloc ' + labels[o_label[k]])
@@ -633,6 +728,7 @@ def _run_script(script, selfo, arg):
 
 def _fin(self):
     """tp_finalize (__del__)."""
+    _sample(0)  # (subtype_dealloc tracks the object again around it)
     k = _idx(self)
     o_fin_runs[k] += 1
     if stopped:
@@ -646,6 +742,7 @@ def _fin(self):
 
 def _tp_del(self):
     """Legacy tp_del (_testcapi.with_tp_del's slot_tp_del calls it)."""
+    _sample(0)
     k = _idx(self)
     if stopped:
         return
@@ -655,6 +752,7 @@ def _tp_del(self):
 
 def _call(self, wr=None):
     """A call with one argument is the runtime calling a weakref callback."""
+    _sample(1)  # slot_tp_call's argument tuple, tracked (measured, 3.14.2)
     k = _idx(self)
     if not stopped:
         _log('callback ' + _label_of(wr) + ' ' + labels[o_label[k]])
@@ -700,8 +798,9 @@ def _new_obj(kind, flags, label):
     if nogc:
         # an allocation the model does not count: take one back first, so
         # that it cannot set off a collection, and untrack it
+        # (3.14.1+: the untracking takes the tracking's count back)
         c = _count()
-        if c > 0:
+        if c > 0 and not TRACK_COUNT:
             reserve.pop()
     o = cls()
     if nogc:
@@ -734,7 +833,7 @@ def _report_garbage():
 
 
 def _gc_callback(phase, info):
-    global in_gc, wr_in_gc
+    global in_gc, wr_in_gc, samp_prev
     g = info['generation']
     if phase == 'start':
         in_gc = True
@@ -754,6 +853,9 @@ def _gc_callback(phase, info):
     target = 0 if not wr_in_gc else _count()
     _restock()
     _count_fix(target)
+    if TRACK_COUNT:
+        samp_prev = _count()
+        _mark_young()  # the collection moved it out of young
 
 
 # ---- statements ----
@@ -802,6 +904,8 @@ def _st_threshold(st, i):
     global cur_thr0
     gc.set_threshold(*thr_args[i])
     cur_thr0 = thr_args[i]
+    if TRACK_COUNT:
+        gc.set_threshold(*zero_thr)  # until the statement's end (_step_track)
 
 
 def _st_exit(st):
@@ -905,11 +1009,46 @@ def _refuse(text):
     raise RuntimeError('unsupported: ' + text)
 
 
+def _find_track_count():
+    """3.14+: does young.count count tracked objects (3.14.1-3.14.4,
+    GH-140262: _PyObject_GC_TRACK adds one, _PyObject_GC_UNTRACK and
+    PyObject_GC_Del of a tracked object take one off) or allocations
+    (3.14.0, 3.15: PyObject_GC_Del takes one off whether tracked or not)?
+    young is the first gc_generation, {PyGC_Head head; int threshold;
+    int count;} (pycore_interp_structs.h), at gen0_head: the layout is
+    checked through gc.set_threshold, then an object is made, unlinked
+    raw and freed: only counting on allocation takes it back."""
+    global TRACK_COUNT, COUNT_AT
+    ti = (gen0_head + 2 * W) // 4
+    t = gc.get_threshold()
+    ok = True
+    for v in (12345, 54321):
+        gc.set_threshold(v)
+        if MEM32[ti] != v:
+            ok = False
+    gc.set_threshold(*t)
+    if not ok or MEM32[ti] != t[0]:
+        _refuse('the gc state layout of this interpreter is not known to the probe')
+    en = gc.isenabled()
+    gc.disable()
+    x = _Sched()
+    a = MEM32[ti + 1]
+    _unlink_raw(id(x))
+    x = None
+    b = MEM32[ti + 1]
+    if en:
+        gc.enable()
+    if a <= 0 or (b != a and b != a - 1):
+        _refuse('the gc count of this interpreter is not known to the probe')
+    COUNT_AT = ti + 1
+    TRACK_COUNT = b == a
+
+
 def load(data):
     global nsyms, max_actions, o_alive, o_cleared, o_occ, name_bound
     global glob_set, markv, thr_args, gen_args, debug_args, P1, P2, p1_item
     global p2_item, p_dummy, MEMW, MEM32, W, gen0_head, wr_base_refs
-    global garbage_seen, cur_thr0, zero_thr, stock
+    global garbage_seen, cur_thr0, zero_thr, stock, samp_mark
     if not isinstance(data, bytes):
         raise TypeError('load(bytes)')
     if VER < (3, 8):
@@ -940,9 +1079,6 @@ def load(data):
             if flags & F_LEGACY and _with_tp_del is None:
                 _refuse('statement %d: new %s %s legacy (no _testcapi.with_tp_del)'
                         % (i + 1, labels[sym], KIND_NAMES[kind]))
-        if op == OP_TRACK and VER >= (3, 14):
-            _refuse('statement %d: track (the 3.14+ gc list layout is not known to the probe)'
-                    % (i + 1))
         stmts.append(s)
     if nnew >= 50 and VER < (3, 11):
         # a dealloc chain 50 deep leaves objects in the trashcan's
@@ -1031,6 +1167,9 @@ def load(data):
     tmp = _Sched()
     gen0_head = MEMW[(id(tmp) - 2 * W) // W] & ~3  # the newest is last
     tmp = None
+    if VER >= (3, 14):
+        _find_track_count()
+        samp_mark = _Sched()
 
     # a clean start: start-up garbage collected, the counts zero, the free
     # lists empty (the model's start); then the gc.callbacks logger
@@ -1057,7 +1196,9 @@ def step(i):
         return False
     cur_step = i + 1
     st = stmts[i]
-    if VER >= (3, 12):
+    if VER >= (3, 12) and TRACK_COUNT:
+        _step_track(st, i)
+    elif VER >= (3, 12):
         c0 = _gc_get_count()[0]
         gc.set_threshold(*zero_thr)
         _stmt(st, i)
@@ -1071,6 +1212,26 @@ def step(i):
     if stopped or st[0] == OP_EXIT:
         return False
     return True
+
+
+def _step_track(st, i):
+    """step() where the count counts tracked objects (3.14.1+): the count is
+    read from memory, and sampled inside the statement (_sample), where the
+    count may go over threshold0 and back. The collection is scheduled
+    with young.threshold at -1 for the one tracking of _Sched, so that
+    the count the collection sees is the statement's own."""
+    global samp_prev, samp_sched
+    samp_prev = MEM32[COUNT_AT]
+    samp_sched = False
+    gc.set_threshold(*zero_thr)
+    _mark_young()
+    _stmt(st, i)
+    _sample(0)  # (threshold0 still 0: _mark_young makes an object)
+    gc.set_threshold(*cur_thr0)
+    if samp_sched and gc.isenabled() and not stopped:
+        MEM32[COUNT_AT - 1] = 0xFFFFFFFF
+        _Sched()  # schedules the collection; it runs at the next check
+        MEM32[COUNT_AT - 1] = cur_thr0[0]
 
 
 def finish():
