@@ -49,6 +49,30 @@ check "list-corrupt on 3.15: agree up to the violation" 0 \
 # one interpreter per worker: 40 programs, every one compared
 check "differential on pyodide:3.15" 0 "^3\.15\.0rc1 +cpython-3.15 +0/0 +40/40 " \
   "$g" differential --python pyodide:3.15 --programs 40 -j 2
+# driver.mjs on its own, with a stand-in probe whose step never returns: a
+# program that runs too long is reported as a timeout, and the same
+# interpreter runs the next program
+cat >"$tmp/loop.py" <<'PY'
+import gc
+def load(d):
+    print("- oldgen 0", flush=True)
+    return int(d.split()[0])
+def step(i):
+    if i == 1:
+        while True:
+            pass
+    print("%d new x" % (i + 1), flush=True)
+    return True
+def finish():
+    pass
+def release():
+    pass
+PY
+( printf '=gcsim-run 1000 1\n3'; printf '=gcsim-run 5000 1\n1' ) >"$tmp/req"
+check "driver: a looping program is a timeout, the next one runs" 0 \
+  "=gcsim-end timeout" \
+  node "$src/confirm/pyodide/driver.mjs" "$dir/node_modules/pyodide-314.0.8" "$tmp/loop.py" <"$tmp/req"
+[ "$(grep -c '^=gcsim-end ok' "$tmp/out")" = 1 ] && grep -q '^1 new x' "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL driver: after the timeout, the next program ran"; cat "$tmp/out"; }
 check "pyodide: a missing reproducer file" 2 "nope.py:0: cannot open" \
   bash "$src/scripts/pyodide-run.sh" 3.14 "$tmp/nope.py"
 echo "$pass passed, $fail failed"
