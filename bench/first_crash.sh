@@ -14,7 +14,12 @@
 #   FIRST_SEED=K starts at -seed=K (default 1); FIRST_CRASH_OPTS adds
 #   libFuzzer options (e.g. "-len_control=0", or "-max_len=40" to override);
 #   FUZZ_TARGET=gcsim-fuzz-edges runs the edge-coverage build instead of
-#   gcsim-fuzz (the model's feedback counters), to compare the two.
+#   gcsim-fuzz (the model's feedback counters), to compare the two;
+#   FUZZ_TARGET=gcsim-fuzz-structure runs gcsim-fuzz with the structure-aware
+#   mutator (GCSIM_MUTATOR sets its share), and FUZZ_TARGET=both runs
+#   gcsim-fuzz then gcsim-fuzz-structure on the same seeds and prints the
+#   two summaries side by side.
+#   FUZZ_BUILD=DIR builds and runs the targets in DIR (default build-fuzz).
 #   FUZZ_CPU=K runs on core K (default 0), so that two runs can share a
 #   2-core machine.
 # The corpus directories are on tmpfs when there is one (fuzz_tmpdir;
@@ -27,12 +32,23 @@ supp=${FIRST_CRASH_SUPP:-$root/bench/first_crash.supp}
 supp=$(realpath "$supp" 2>/dev/null || echo "$supp")
 [ -f "$supp" ] || { echo "FIRST_CRASH_SUPP: no file '$supp'" >&2; exit 2; }
 read -r -a extra <<<"${FIRST_CRASH_OPTS:-}"
-b=$root/build-fuzz
+b=${FUZZ_BUILD:-$root/build-fuzz}
 target=${FUZZ_TARGET:-gcsim-fuzz}
+if [ "$target" = both ]; then
+  out=$(mktemp); trap 'rm -f "$out"' EXIT
+  for t in gcsim-fuzz gcsim-fuzz-structure; do
+    FUZZ_TARGET=$t "$0" "$n" "$limit" | tee -a "$out"
+  done
+  echo "side by side:"
+  paste -d'|' <(grep -E '^(gcsim-fuzz|median)' "$out" | head -2 | paste -sd' ' -) \
+               <(grep -E '^(gcsim-fuzz|median)' "$out" | tail -2 | paste -sd' ' -) | tr '|' '\n'
+  exit 0
+fi
 case $target in
   gcsim-fuzz) fuzz_build "$b" ;;
   gcsim-fuzz-edges) fuzz_build "$b"; fuzz_edges_build "$b" ;;
-  *) echo "FUZZ_TARGET: gcsim-fuzz or gcsim-fuzz-edges, not '$target'" >&2; exit 2 ;;
+  gcsim-fuzz-structure) fuzz_build "$b"; cmake --build "$b" --target gcsim-fuzz-structure -j2 >/dev/null ;;
+  *) echo "FUZZ_TARGET: gcsim-fuzz, gcsim-fuzz-structure, gcsim-fuzz-edges or both, not '$target'" >&2; exit 2 ;;
 esac
 echo "$target, $pol, from ${FIRST_CRASH_SEEDS:-an empty corpus}, one core, findings set aside by ${supp#$root/}"
 tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
@@ -40,7 +56,7 @@ printf '%-5s %-9s %-18s %-10s %-12s %s\n' seed seconds found minimized min_secon
 : >"$tmp/times"
 for seed in $(seq "$first" $((first + n - 1))); do
   mkdir -p "$tmp/c$seed" "$tmp/a$seed"
-  if [ -n "${FIRST_CRASH_SEEDS:-}" ]; then cp "$FIRST_CRASH_SEEDS"/* "$tmp/c$seed/"; fi
+  if [ -n "${FIRST_CRASH_SEEDS:-}" ]; then cp "$FIRST_CRASH_SEEDS"/. "$tmp/c$seed/" -r; fi
   start=$(date +%s.%N)
   GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$supp \
     taskset -c "${FUZZ_CPU:-0}" "$b/$target" -seed="$seed" -max_total_time="$limit" \

@@ -659,3 +659,229 @@ TEST(workspace_keeps_memory_not_state) {
   free(len);
   buf_free(&stop);
 }
+
+/* ---- the structure-aware mutator (fuzz/mutator.c) ---- */
+
+#include "gcsim/mutator.h"
+
+#define U8(p) ((const uint8_t *)(p))
+
+/* The mutator's inputs: every scenario's bytes (corpus/seeds are those of
+   corpus/scenarios), the empty input and random bytes. *n inputs. */
+static struct gcs_buf *mutator_inputs(size_t *n) {
+  char **paths;
+  size_t np = scenario_paths(&paths);
+  struct gcs_buf *in = calloc(np + 41, sizeof *in);
+  *n = 0;
+  for (size_t i = 0; in && i < np; i++) {
+    char *text;
+    struct gcs_program p;
+    if (encode_file(paths[i], &text, &p, &in[*n]) == 0) {
+      program_free(&p);
+      free(text);
+      (*n)++;
+    }
+  }
+  free_paths(paths);
+  if (!in) return NULL;
+  uint64_t seed = 0x6d7574;
+  buf_init(&in[(*n)++]); /* empty */
+  for (int i = 0; i < 40; i++) {
+    size_t len = 1 + (size_t)(rng_next(&seed) % 96);
+    uint8_t *b = random_bytes(&seed, len);
+    buf_init(&in[*n]);
+    buf_add(&in[(*n)++], b, len);
+    free(b);
+  }
+  return in;
+}
+
+static void free_inputs(struct gcs_buf *in, size_t n) {
+  for (size_t i = 0; in && i < n; i++) buf_free(&in[i]);
+  free(in);
+}
+
+/* out decodes to exactly the program the mutator built (m->prog),
+   re-encodes to the same bytes, and prints as a scenario that parses back
+   to an equal program. Returns 0, or the failed check's number. */
+static int check_output(const struct mutator *m, const uint8_t *out,
+                        size_t len) {
+  struct gcs_program d, q;
+  struct codec_info info;
+  if (codec_decode(out, len, &d, &info)) return 1;
+  int bad = 0;
+  if (info.used != len || info.dropped || info.truncated_at ||
+      info.after_exit)
+    bad = 2; /* every byte makes the program */
+  if (!bad && d.nstmts != m->prog.nstmts) bad = 3;
+  for (uint32_t i = 0; !bad && i < d.nstmts; i++)
+    if (!program_stmt_equal(&d, i, &m->prog, i)) bad = 4;
+  struct gcs_buf again;
+  buf_init(&again);
+  char err[300];
+  /* the header keeps the input's swarm masks */
+  if (!bad && (codec_encode(&d, &again, err, sizeof err) ||
+               again.len != len ||
+               memcmp(again.p + CODEC_HEADER, out + CODEC_HEADER,
+                      len - CODEC_HEADER)))
+    bad = 5;
+  struct gcs_buf text;
+  buf_init(&text);
+  scenario_print(&d, &text);
+  program_init(&q);
+  if (!bad && (scenario_parse(text.p, text.len, "m.gcs", &q, err,
+                              sizeof err) ||
+               !program_equal(&d, &q)))
+    bad = 6;
+  program_free(&q);
+  buf_free(&text);
+  buf_free(&again);
+  program_free(&d);
+  return bad;
+}
+
+/* Thousands of mutations, from every scenario, the empty input and random
+   bytes, some chained (a mutant mutated again), under a tight and a loose
+   size limit: each output is valid and within the limit; each operation
+   happened, and statements were added and removed. */
+TEST(mutator_outputs_decode_to_the_program_it_built) {
+  size_t n;
+  struct gcs_buf *in = mutator_inputs(&n);
+  ASSERT_TRUE(in && n > 50);
+  struct mutator m;
+  ASSERT_EQ_INT(mutator_init(&m), 0);
+  uint8_t data[4096];
+  unsigned seed = 1;
+  size_t outputs = 0, gave_up = 0, grew = 0, shrank = 0, narrow = 0;
+  for (size_t i = 0; i < n; i++) {
+    for (int round = 0; round < 40; round++) {
+      size_t max = round % 2 ? 64 : sizeof data;
+      size_t len = in[i].len < max ? in[i].len : max;
+      if (len) memcpy(data, in[i].p, len);
+      for (int chain = 0; chain < 3; chain++) {
+        struct gcs_program before;
+        ASSERT_EQ_INT(codec_decode(data, len, &before, NULL), 0);
+        uint32_t nbefore = before.nstmts;
+        program_free(&before);
+        uint8_t in0[2] = {len > 0 ? data[0] : 0, len > 1 ? data[1] : 0};
+        size_t got = mutator_mutate(&m, data, len, max, seed++);
+        if (!got) {
+          gave_up++;
+          break;
+        }
+        outputs++;
+        ASSERT_TRUE(got <= max);
+        /* the input's swarm masks are kept (and widened) */
+        unsigned mask = len > 1 ? (unsigned)in0[0] | (unsigned)in0[1] << 8
+                                : 0xffffu;
+        if (len == 1) mask = in0[0] | 0xff00u;
+        ASSERT_EQ_INT(((unsigned)data[0] | (unsigned)data[1] << 8) & mask,
+                      mask);
+        narrow += ((unsigned)data[0] | (unsigned)data[1] << 8) != 0xffffu;
+        int bad = check_output(&m, data, got);
+        if (bad) {
+          test_fail(__FILE__, __LINE__, "input %zu round %d: check %d", i,
+                    round, bad);
+          mutator_free(&m);
+          free_inputs(in, n);
+          return;
+        }
+        grew += m.prog.nstmts > nbefore;
+        shrank += m.prog.nstmts < nbefore;
+        len = got;
+      }
+    }
+  }
+  ASSERT_TRUE(outputs > 5000);
+  ASSERT_TRUE(gave_up < outputs / 10);
+  ASSERT_EQ_INT(m.produced, outputs);
+  ASSERT_EQ_INT(m.gave_up, gave_up);
+  ASSERT_TRUE(grew > 100 && shrank > 100);
+  ASSERT_TRUE(narrow > 100); /* not the encoder's all-enabled header */
+  for (int k = 0; k < MUT_SPLICE; k++)
+    if (m.applied[k] < 100)
+      test_fail(__FILE__, __LINE__, "operation %d applied %llu times", k,
+                (unsigned long long)m.applied[k]);
+  ASSERT_EQ_INT(m.applied[MUT_SPLICE], 0); /* crossover only */
+  mutator_free(&m);
+  free_inputs(in, n);
+}
+
+/* The output is a function of the input, the seed and the size limit:
+   two mutators, one of them used before, agree; other seeds differ. */
+TEST(mutator_is_deterministic_for_a_seed) {
+  struct gcs_buf a, b;
+  buf_init(&a);
+  buf_init(&b);
+  ASSERT_EQ_INT(corpus_bytes("bpo38006.gcs", &a), 0);
+  ASSERT_EQ_INT(corpus_bytes("clear_weakrefs_tuple_collects.gcs", &b), 0);
+  struct mutator m1, m2;
+  ASSERT_EQ_INT(mutator_init(&m1), 0);
+  ASSERT_EQ_INT(mutator_init(&m2), 0);
+  uint8_t x[256], y[256], first[256];
+  size_t nfirst = 0, differ = 0;
+  for (unsigned seed = 1; seed <= 300; seed++) {
+    memcpy(x, b.p, b.len); /* m2 mutates something else in between */
+    (void)mutator_mutate(&m2, x, b.len, sizeof x, seed * 7);
+    memcpy(x, a.p, a.len);
+    memcpy(y, a.p, a.len);
+    size_t n1 = mutator_mutate(&m1, x, a.len, sizeof x, seed);
+    size_t n2 = mutator_mutate(&m2, y, a.len, sizeof y, seed);
+    ASSERT_EQ_INT(n1, n2);
+    ASSERT_TRUE(memcmp(x, y, n1) == 0);
+    size_t c1 = mutator_crossover(&m1, U8(a.p), a.len, U8(b.p), b.len, x, sizeof x,
+                                  seed);
+    size_t c2 = mutator_crossover(&m2, U8(a.p), a.len, U8(b.p), b.len, y, sizeof y,
+                                  seed);
+    ASSERT_EQ_INT(c1, c2);
+    ASSERT_TRUE(memcmp(x, y, c1) == 0);
+    if (seed == 1) {
+      memcpy(first, x, c1);
+      nfirst = c1;
+    } else {
+      differ += c1 != nfirst || memcmp(first, x, c1) != 0;
+    }
+  }
+  ASSERT_TRUE(differ > 250);
+  mutator_free(&m1);
+  mutator_free(&m2);
+  buf_free(&a);
+  buf_free(&b);
+}
+
+/* Crossover of bpo38006 (a function, no threshold) and the ClearWeakRefs
+   scenario (a threshold, no function): children hold statements of both,
+   each child is valid, and an empty second parent gives up. */
+TEST(mutator_crossover_splices_statements_from_both_parents) {
+  struct gcs_buf a, b;
+  buf_init(&a);
+  buf_init(&b);
+  ASSERT_EQ_INT(corpus_bytes("bpo38006.gcs", &a), 0);
+  ASSERT_EQ_INT(corpus_bytes("clear_weakrefs_tuple_collects.gcs", &b), 0);
+  struct mutator m;
+  ASSERT_EQ_INT(mutator_init(&m), 0);
+  uint8_t out[512];
+  size_t children = 0, both = 0;
+  for (unsigned seed = 1; seed <= 1000; seed++) {
+    size_t n = mutator_crossover(&m, U8(a.p), a.len, U8(b.p), b.len, out, sizeof out,
+                                 seed);
+    if (!n) continue;
+    children++;
+    ASSERT_EQ_INT(check_output(&m, out, n), 0);
+    int fn = 0, thr = 0;
+    for (uint32_t i = 0; i < m.prog.nstmts; i++) {
+      const struct gcs_stmt *st = &m.prog.stmts[i];
+      fn |= st->op == GCS_NEW && st->kind == GCS_FUNCTION;
+      thr |= st->op == GCS_THRESHOLD;
+    }
+    both += fn && thr;
+  }
+  ASSERT_TRUE(children > 900);
+  ASSERT_TRUE(both > children / 5);
+  ASSERT_EQ_INT(m.applied[MUT_SPLICE], children);
+  ASSERT_EQ_INT(mutator_crossover(&m, U8(a.p), a.len, NULL, 0, out, sizeof out, 1),
+                0);
+  mutator_free(&m);
+  buf_free(&a);
+  buf_free(&b);
+}
