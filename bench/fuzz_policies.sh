@@ -34,7 +34,17 @@ for pol in $pols; do
   # the last status line of -fork mode: "#EXECS: cov: ... time: SECONDSs"
   execs=$(grep -oE '^#[0-9]+' "$d/log" | tail -1 | tr -d '#' || true)
   echo "== $pol: $min min, $n crash file(s), ${execs:-?} executions"
-  CONFIRM_PYTHON=$(python_for "$pol") \
-    crash_table "$pol" "$b/gcsim" "$root/corpus/known-findings.supp" "$d"/artifacts/crash-* | sed 's/^/   /'
+  py=$(python_for "$pol")
+  case $py in
+    pyodide:*) # one interpreter load per worker: every crash file in one differential run
+      crash_table "$pol" "$b/gcsim" "$root/corpus/known-findings.supp" "$d"/artifacts/crash-* | sed 's/^/   /'
+      if [ "$n" -gt 0 ]; then
+        echo "   in the real interpreter ($py), every crash file:"
+        "$b/gcsim" differential --python "$py" --programs 0 -j 2 "$d"/artifacts/crash-* 2>/dev/null |
+          grep -vE '^\(agree:|^$' | sed 's/^/   /' || true
+      fi ;;
+    *) CONFIRM_PYTHON=$py \
+         crash_table "$pol" "$b/gcsim" "$root/corpus/known-findings.supp" "$d"/artifacts/crash-* | sed 's/^/   /' ;;
+  esac
 done
 echo "work directory: $work"
