@@ -200,15 +200,17 @@ static void prune_stale(const char *root, const char *dir, const char *python,
   closedir(d);
 }
 
-/* The cache key of a probe: its source, the interpreter and where its
-   headers are. */
+/* The cache key of a probe: its source (and the driver that runs it, if
+   any), the interpreter and where its headers are. */
 static unsigned long long probe_key(const unsigned char *src, size_t len,
+                                    const unsigned char *drv, size_t drvlen,
                                     const char *python, const char *version,
                                     const char *inc) {
   XXH3_state_t *h = XXH3_createState();
   if (!h) return 0;
   XXH3_64bits_reset(h);
   XXH3_64bits_update(h, src, len);
+  XXH3_64bits_update(h, drv, drvlen);
   XXH3_64bits_update(h, python, strlen(python) + 1);
   XXH3_64bits_update(h, version, strlen(version) + 1);
   XXH3_64bits_update(h, inc, strlen(inc) + 1);
@@ -236,14 +238,16 @@ static int write_once(const char *dir, const char *name,
   return 0;
 }
 
-/* The pure-Python probe in its cache directory (nothing to build). */
+/* The pure-Python probe in its cache directory (nothing to build); under
+   pyodide the driver (drv) goes beside it. */
 static int python_probe(struct confirm_python *py, const char *inc,
-                        char *err, size_t errlen) {
+                        const unsigned char *drv, size_t drvlen, char *err,
+                        size_t errlen) {
   char root[900], path[1300];
   cache_root(root, sizeof root);
   snprintf(py->module_dir, sizeof py->module_dir, "%s/pyprobe-%016llx", root,
-           probe_key(gcsim_probe_py_source, gcsim_probe_py_source_len,
-                     py->path, py->version, inc));
+           probe_key(gcsim_probe_py_source, gcsim_probe_py_source_len, drv,
+                     drvlen, py->path, py->version, inc));
   return write_once(py->module_dir, "_gcsimprobe.py", gcsim_probe_py_source,
                     gcsim_probe_py_source_len, path, sizeof path, err,
                     errlen);
@@ -256,8 +260,8 @@ static int c_probe(struct confirm_python *py, const char *inc,
   char root[900];
   cache_root(root, sizeof root);
   snprintf(py->module_dir, sizeof py->module_dir, "%s/probe-%016llx", root,
-           probe_key(gcsim_probe_source, gcsim_probe_source_len, python,
-                     py->version, inc));
+           probe_key(gcsim_probe_source, gcsim_probe_source_len, NULL, 0,
+                     python, py->version, inc));
   char module[1300], tmpmod[1320], src[1300];
   snprintf(module, sizeof module, "%s/_gcsimprobe%s", py->module_dir, suffix);
   struct stat st;
@@ -343,7 +347,7 @@ static int native_open(const char *python, enum confirm_probe probe,
     return -1;
   }
   return py->probe == CONFIRM_PROBE_PYTHON
-             ? python_probe(py, inc, err, errlen)
+             ? python_probe(py, inc, NULL, 0, err, errlen)
              : c_probe(py, inc, suffix, err, errlen);
 }
 
@@ -436,7 +440,9 @@ static int pyodide_open(const char *spec, enum confirm_probe probe,
     return -1;
   }
   if (choose_preset(py, err, errlen)) return -1;
-  if (python_probe(py, py->pyodide_pkg, err, errlen)) return -1;
+  if (python_probe(py, py->pyodide_pkg, gcsim_pyodide_driver_source,
+                   gcsim_pyodide_driver_source_len, err, errlen))
+    return -1;
   return write_once(py->module_dir, "driver.mjs", gcsim_pyodide_driver_source,
                     gcsim_pyodide_driver_source_len, py->driver,
                     sizeof py->driver, err, errlen);
