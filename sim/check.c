@@ -108,8 +108,9 @@ void check_roots_mark(struct sim *s) {
   while (sp) {
     oid x = stack[--sp];
     const struct sobj *o = OBJ(s, x);
-    if (o->kind == GCS_WEAKREF) PUSH(o->wr_callback);
-    for (uint32_t i = 0; i < o->nslots; i++) PUSH(o->slots[i]);
+    if (o->kind == GCS_WEAKREF) PUSH(heap_wr_callback(o));
+    const oid *slots = heap_cslots(o);
+    for (uint32_t i = 0; i < o->nslots; i++) PUSH(slots[i]);
   }
 #undef PUSH
   free(stack);
@@ -203,18 +204,23 @@ static int check_lists(struct sim *s) {
 static int check_weakrefs(struct sim *s) {
   for (oid x = SIM_FIRST_OBJ; x < s->n; x++) {
     const struct sobj *o = OBJ(s, x);
-    if (o->kind == GCS_WEAKREF && o->wr_object) {
-      const struct sobj *r = OBJ(s, o->wr_object);
+    if (o->ext >= s->next_ext)
+      return bad(s, "%s's side record %u is past the end (%u)",
+                 heap_label(s, x), (unsigned)o->ext, (unsigned)s->next_ext);
+    oid ref = heap_wr_object(o);
+    if (ref && s->o[ref].ext < s->next_ext) { /* else found at ref */
+      const struct sext *r = heap_ext(s, ref);
       uint32_t seen = 0;
       for (uint32_t i = 0; i < r->nwl; i++) seen += r->wl[i] == x;
-      if (!r->alive || seen != 1)
+      if (!s->o[ref].alive || seen != 1)
         return bad(s, "weakref %s -> %s: back-link broken", heap_label(s, x),
-                   heap_label(s, o->wr_object));
+                   heap_label(s, ref));
     }
-    for (uint32_t i = 0; i < o->nwl; i++) {
-      oid w = o->wl[i];
+    const struct sext *e = heap_ext(s, x);
+    for (uint32_t i = 0; i < e->nwl; i++) {
+      oid w = e->wl[i];
       if (w < SIM_FIRST_OBJ || w >= s->n || s->o[w].kind != GCS_WEAKREF ||
-          s->o[w].wr_object != x)
+          heap_wr_object(OBJ(s, w)) != x)
         return bad(s, "%s's weakref list holds a stray entry",
                    heap_label(s, x));
     }
@@ -232,13 +238,29 @@ void check_after_step(struct sim *s) {
 
 int check_bookkeeping(struct sim *s) {
   if (s->stopped) return (int)s->status;
+  /* the layout's derived fields (sim_int.h, struct sobj) */
+  if (s->nlabels != s->n - SIM_FIRST_OBJ)
+    return bad(s, "%u labels for %u objects", (unsigned)s->nlabels,
+               (unsigned)(s->n - SIM_FIRST_OBJ));
+  if (s->ext[0].nwl || s->ext[0].fin_script != -1 ||
+      s->ext[0].call_script != -1)
+    return bad(s, "the empty side record was written");
   int64_t *held = calloc(s->n, sizeof *held);
   if (!held) return sim_oom(s), SIM_INTERNAL;
   for (oid x = SIM_FIRST_OBJ; x < s->n; x++) {
     const struct sobj *o = OBJ(s, x);
     if (!o->alive) continue;
-    for (uint32_t i = 0; i < o->nslots; i++) held[o->slots[i]]++;
-    if (o->kind == GCS_WEAKREF && o->wr_callback) held[o->wr_callback]++;
+    if (o->kind == GCS_WEAKREF) { /* its slot storage is u.wr */
+      if (o->nslots) {
+        free(held);
+        return bad(s, "weakref %s has %u slots", heap_label(s, x),
+                   (unsigned)o->nslots);
+      }
+      if (o->u.wr.callback) held[o->u.wr.callback]++;
+      continue;
+    }
+    const oid *slots = heap_cslots(o);
+    for (uint32_t i = 0; i < o->nslots; i++) held[slots[i]]++;
   }
   for (uint32_t i = 0; i < s->nglobals; i++) held[s->globals[i].obj]++;
   for (uint32_t i = 0; i < s->ngarbage; i++) held[s->garbage[i]]++;
@@ -249,7 +271,8 @@ int check_bookkeeping(struct sim *s) {
   for (oid x = SIM_FIRST_OBJ; x < s->n && !rc; x++) {
     const struct sobj *o = OBJ(s, x);
     if (!o->alive) {
-      if (o->rc || o->nslots || o->nwl || o->list != L_NONE || held[x])
+      if (o->rc || o->nslots || o->list != L_NONE || held[x] ||
+          (o->ext && (o->ext >= s->next_ext || heap_nwl(s, x))))
         rc = bad(s, "freed %s still has references or links",
                  heap_label(s, x));
       continue;

@@ -84,7 +84,8 @@ static int call_from_dealloc(struct sim *s, oid id, enum script_kind kind) {
     if (gc) s->o[id].finalized = 1; /* PyObject_CallFinalizer sets it after */
   } else {
     emit_obj(s, EV_TP_DEL, id);
-    if (!s->stopped) script_run(s, s->o[id].fin_script, id, 0, SK_TP_DEL);
+    if (!s->stopped)
+      script_run(s, heap_ext(s, id)->fin_script, id, 0, SK_TP_DEL);
   }
   o = OBJ(s, id);
   o->tmp--;
@@ -107,9 +108,10 @@ static void free_object(struct sim *s, oid id) {
   struct sobj *o = OBJ(s, id);
   o->alive = 0;
   if (o->cleared) s->ncleared--;
-  free(o->slots);
-  o->slots = NULL;
-  o->nslots = o->capslots = 0;
+  if (o->nslots > SIM_INLINE_SLOTS) free(o->u.heap);
+  o->nslots = 0;
+  /* a weakref's u.wr stays (both 0 by now, D_SLOTS) */
+  if (o->kind != GCS_WEAKREF) memset(&o->u, 0, sizeof o->u);
   if (heap_is_gc(s, id)) heap_gc_del(s, 1);
   s->freed++;
   emit_obj(s, EV_DEALLOC, id);
@@ -150,7 +152,7 @@ static void step(struct sim *s) {
     return;
   case D_WEAKREFS:
     f->phase = D_PENDING;
-    if (o->nwl) weakref_clear_all(s, id, s->nstack - 1);
+    if (heap_nwl(s, id)) weakref_clear_all(s, id, s->nstack - 1);
     return;
   case D_PENDING:
     if (f->pend_lo < f->pend_hi) {
@@ -175,21 +177,22 @@ static void step(struct sim *s) {
   case D_CLEAR_NEW_WEAKREFS:
     /* weakrefs created by the finalizer: cleared, callbacks not called */
     if (o->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY))
-      while (s->o[id].nwl) weakref_clear_ref(s, s->o[id].wl[0], 0);
+      while (heap_nwl(s, id)) weakref_clear_ref(s, heap_wl(s, id, 0), 0);
     f->phase = D_SLOTS;
     return;
   case D_SLOTS:
     if (o->kind == GCS_WEAKREF) {
       f->phase = D_FREE;
-      if (o->wr_object) weakref_clear_ref(s, id, 0);
-      oid cb = s->o[id].wr_callback;
-      s->o[id].wr_callback = 0;
+      if (heap_wr_object(o)) weakref_clear_ref(s, id, 0);
+      oid cb = heap_wr_callback(OBJ(s, id));
+      s->o[id].u.wr.callback = 0;
       if (cb) decref_push(s, cb);
       return;
     }
+    oid *slots = heap_slots(o); /* decref_push runs no script */
     while (f->idx < o->nslots) {
-      oid x = o->slots[f->idx];
-      o->slots[f->idx++] = 0;
+      oid x = slots[f->idx];
+      slots[f->idx++] = 0;
       if (x && decref_push(s, x)) return;
       if (s->stopped) return;
     }

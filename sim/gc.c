@@ -28,11 +28,12 @@ typedef void (*visitproc)(struct sim *s, oid target, oid arg);
 static void traverse(struct sim *s, oid id, visitproc visit, oid arg) {
   struct sobj *o = OBJ(s, id);
   if (o->kind == GCS_WEAKREF) {
-    if (o->wr_callback) visit(s, o->wr_callback, arg);
+    if (o->u.wr.callback) visit(s, o->u.wr.callback, arg);
     return;
   }
+  const oid *slots = heap_slots(o); /* visits never add slots */
   for (uint32_t i = 0; i < o->nslots; i++)
-    if (o->slots[i]) visit(s, o->slots[i], arg);
+    if (slots[i]) visit(s, slots[i], arg);
 }
 
 /* ---- deduce_unreachable: update_refs, subtract_refs, move_unreachable ---- */
@@ -149,7 +150,8 @@ static int take_for_callback(struct sim *s, oid wr) {
                 "handle_weakrefs moves the live weakref %s (callback %s) "
                 "to wrcb_to_call, but it is untracked: gc_list_move "
                 "dereferences NULL",
-                heap_label(s, wr), heap_label(s, s->o[wr].wr_callback));
+                heap_label(s, wr),
+                heap_label(s, heap_wr_callback(OBJ(s, wr))));
     return -1;
   }
   heap_incref(s, wr);
@@ -165,7 +167,8 @@ static int64_t call_wrcb(struct sim *s, oid old) {
   s->phase = "handle_weakrefs";
   while (!list_empty(s, L_WRCB) && !s->stopped) {
     oid wr = list_first(s, L_WRCB);
-    if (weakref_call_callback(s, wr, s->o[wr].wr_callback)) return num_freed;
+    if (weakref_call_callback(s, wr, heap_wr_callback(OBJ(s, wr))))
+      return num_freed;
     s->o[wr].tmp--;
     heap_decref(s, wr);
     if (s->stopped) return num_freed;
@@ -187,10 +190,10 @@ static int64_t handle_weakrefs(struct sim *s, oid unreachable, oid old) {
     if (s->pol.weakrefs == PW_FIX && s->o[x].kind == GCS_WEAKREF)
       weakref_clear_ref(s, x, 1); /* bpo-38006 */
     if (heap_supports_weakrefs(s, x)) {
-      while (s->o[x].nwl) {
-        oid wr = s->o[x].wl[0];
+      while (heap_nwl(s, x)) {
+        oid wr = heap_wl(s, x, 0);
         weakref_clear_ref(s, wr, 1);
-        if (!s->o[wr].wr_callback || collecting(s, wr)) continue;
+        if (!heap_wr_callback(OBJ(s, wr)) || collecting(s, wr)) continue;
         if (take_for_callback(s, wr)) return 0;
       }
     }
@@ -209,9 +212,9 @@ static int64_t handle_weakref_callbacks(struct sim *s, oid unreachable,
     oid next = s->o[x].next;
     if (heap_supports_weakrefs(s, x)) {
       uint32_t i = 0;
-      while (i < s->o[x].nwl) {
-        oid wr = s->o[x].wl[i];
-        if (!s->o[wr].wr_callback) {
+      while (i < heap_nwl(s, x)) {
+        oid wr = heap_wl(s, x, i);
+        if (!heap_wr_callback(OBJ(s, wr))) {
           i++;
           continue;
         }
@@ -230,7 +233,7 @@ static void clear_weakrefs(struct sim *s, oid head) {
   for (oid x = list_first(s, head); x != head; x = s->o[x].next) {
     if (s->o[x].kind == GCS_WEAKREF) weakref_clear_ref(s, x, 1);
     if (heap_supports_weakrefs(s, x))
-      while (s->o[x].nwl) weakref_clear_ref(s, s->o[x].wl[0], 1);
+      while (heap_nwl(s, x)) weakref_clear_ref(s, heap_wl(s, x, 0), 1);
   }
 }
 
@@ -245,8 +248,8 @@ static void finalize_garbage(struct sim *s, oid collectable) {
     struct sobj *o = OBJ(s, x);
     if ((o->flags & GCS_FLAG_FIN) && !(s->pol.finalized_flag && o->finalized)) {
       o->finalized = 1; /* set before the call, as finalize_garbage does */
-      o->rc++;
-      o->tmp++;
+      heap_hold(s, x);
+      if (s->stopped) return;
       script_finalize(s, x);
       if (s->stopped) return;
       s->o[x].tmp--;
@@ -345,17 +348,18 @@ static void tp_clear(struct sim *s, oid x) {
   if (o->kind == GCS_WEAKREF) {
     /* gc_clear -> clear_weakref: unlink, drop the callback uncalled */
     weakref_clear_ref(s, x, 1);
-    oid cb = s->o[x].wr_callback;
-    s->o[x].wr_callback = 0;
+    oid cb = heap_wr_callback(OBJ(s, x));
+    s->o[x].u.wr.callback = 0;
     if (cb) heap_decref(s, cb);
     return;
   }
   if (!o->cleared) s->ncleared++;
   o->cleared = 1;
+  /* slots re-read every time: a decref may run a script that links more */
   for (uint32_t i = 0; i < s->o[x].nslots && !s->stopped; i++) {
-    oid t = s->o[x].slots[i];
+    oid t = heap_slots(OBJ(s, x))[i];
     if (!t) continue;
-    s->o[x].slots[i] = 0; /* Py_CLEAR: NULL first, then decref */
+    heap_slots(OBJ(s, x))[i] = 0; /* Py_CLEAR: NULL first, then decref */
     heap_decref(s, t);
   }
 }
@@ -374,8 +378,8 @@ static void delete_garbage(struct sim *s, oid collectable, oid old) {
       garbage_append(s, x);
     } else if (heap_has_clear(s, x)) {
       if (check_clear_allowed(s, x)) return;
-      s->o[x].rc++;
-      s->o[x].tmp++;
+      heap_hold(s, x);
+      if (s->stopped) return;
       emit_obj(s, EV_TP_CLEAR, x);
       s->clearing = x;
       tp_clear(s, x);

@@ -77,9 +77,10 @@ static uint32_t count_edges(const struct sim *s) {
   for (oid x = SIM_FIRST_OBJ; x < s->n; x++) {
     const struct sobj *o = OBJ(s, x);
     if (!o->alive) continue;
-    for (uint32_t i = 0; i < o->nslots; i++) n += (uint32_t)(o->slots[i] != 0);
-    if (o->kind == GCS_WEAKREF)
-      n += (uint32_t)(o->wr_object != 0) + (uint32_t)(o->wr_callback != 0);
+    const oid *slots = heap_cslots(o);
+    for (uint32_t i = 0; i < o->nslots; i++) n += (uint32_t)(slots[i] != 0);
+    n += (uint32_t)(heap_wr_object(o) != 0) +
+         (uint32_t)(heap_wr_callback(o) != 0);
   }
   for (uint32_t f = 0; f < s->nstack; f++)
     if (s->stack[f].obj) n += s->stack[f].pend_hi - s->stack[f].pend_lo;
@@ -91,16 +92,19 @@ static void fill_edges(const struct sim *s, struct graph *g) {
   for (oid x = SIM_FIRST_OBJ; x < s->n; x++) {
     const struct sobj *o = OBJ(s, x);
     if (!o->alive) continue;
+    const oid *slots = heap_cslots(o);
     for (uint32_t i = 0; i < o->nslots; i++)
-      if (o->slots[i])
-        g->edges[n++] = (struct graph_edge){node_of(x), node_of(o->slots[i]),
+      if (slots[i])
+        g->edges[n++] = (struct graph_edge){node_of(x), node_of(slots[i]),
                                             GRAPH_SLOT, i};
     if (o->kind != GCS_WEAKREF) continue;
-    if (o->wr_object)
-      g->edges[n++] = (struct graph_edge){node_of(x), node_of(o->wr_object),
+    if (heap_wr_object(o))
+      g->edges[n++] = (struct graph_edge){node_of(x),
+                                          node_of(heap_wr_object(o)),
                                           GRAPH_REFERENT, 0};
-    if (o->wr_callback)
-      g->edges[n++] = (struct graph_edge){node_of(x), node_of(o->wr_callback),
+    if (heap_wr_callback(o))
+      g->edges[n++] = (struct graph_edge){node_of(x),
+                                          node_of(heap_wr_callback(o)),
                                           GRAPH_CALLBACK, 0};
   }
   for (uint32_t f = 0; f < s->nstack; f++) {

@@ -29,15 +29,19 @@ int heap_init(struct sim *s) {
   if (grow((void **)&s->o, SIM_FIRST_OBJ, &s->cap, sizeof *s->o)) return -1;
   memset(s->o, 0, SIM_FIRST_OBJ * sizeof *s->o);
   s->n = SIM_FIRST_OBJ;
+  /* ext[0]: the empty record of every object without one (heap_ext) */
+  if (grow((void **)&s->ext, 1, &s->capext, sizeof *s->ext)) return -1;
+  s->ext[0] = (struct sext){NULL, 0, 0, -1, -1};
+  s->next_ext = 1;
   for (oid h = 1; h < SIM_NLISTS; h++) list_init(s, h);
   return 0;
 }
 
 void heap_drop_objects(struct sim *s) {
-  for (uint32_t i = SIM_FIRST_OBJ; i < s->n; i++) {
-    free(s->o[i].slots);
-    free(s->o[i].wl);
-  }
+  for (uint32_t i = SIM_FIRST_OBJ; i < s->n; i++)
+    if (s->o[i].nslots > SIM_INLINE_SLOTS) free(s->o[i].u.heap);
+  for (uint32_t i = 1; i < s->next_ext; i++) free(s->ext[i].wl);
+  s->next_ext = 0;
   for (uint32_t i = 0; i < s->nauto; i++)
     sim_scribble(s->auto_labels[i], SIM_AUTO_LABEL);
   s->n = 0;
@@ -48,6 +52,7 @@ void heap_free(struct sim *s) {
   heap_drop_objects(s);
   for (uint32_t i = 0; i < s->nauto_made; i++) free(s->auto_labels[i]);
   free(s->o);
+  free(s->ext);
   free(s->auto_labels);
   free(s->labels);
 }
@@ -88,8 +93,8 @@ oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label) {
     sim_oom(s);
     return 0;
   }
-  uint32_t l = label_add(s, label);
-  if (l == UINT32_MAX) {
+  /* the label's index is id - SIM_FIRST_OBJ: one label per object made */
+  if (label_add(s, label) == UINT32_MAX) {
     sim_oom(s);
     return 0;
   }
@@ -100,16 +105,13 @@ oid heap_new(struct sim *s, uint8_t kind, uint8_t flags, const char *label) {
   o->flags = flags;
   o->alive = 1;
   o->rc = 1;
-  o->label = l;
-  o->fin_script = -1;
-  o->call_script = -1;
   s->created++;
   return id;
 }
 
 const char *heap_label(const struct sim *s, oid id) {
   if (id < SIM_FIRST_OBJ || id >= s->n) return "None";
-  return s->labels[s->o[id].label];
+  return s->labels[id - SIM_FIRST_OBJ];
 }
 
 /* Does the type have a tp_clear that gc calls? */
@@ -209,13 +211,51 @@ void heap_untrack(struct sim *s, oid id) {
 
 /* ---- slots and weakref lists ---- */
 
+/* Slots start inline; the append past SIM_INLINE_SLOTS moves them to a heap
+   array, whose capacity (heap_slot_cap) doubles whenever nslots reaches it. */
 int heap_slot_append(struct sim *s, oid holder, oid target) {
   struct sobj *h = OBJ(s, holder);
-  if (sim_grow((void **)&h->slots, h->nslots + 1, &h->capslots,
-                sizeof *h->slots, 2))
-    return sim_oom(s);
-  h->slots[h->nslots++] = target;
+  uint32_t n = h->nslots;
+  if (n > SIM_INLINE_SLOTS && (n & (n - 1)) != 0) { /* room on the heap */
+    h->u.heap[n] = target;
+    h->nslots = n + 1;
+    return 0;
+  }
+  if (n < SIM_INLINE_SLOTS) {
+    if (h->kind == GCS_WEAKREF) { /* its slot storage is u.wr */
+      sim_internal(s, "slot appended to weakref %s", heap_label(s, holder));
+      return -1;
+    }
+    h->u.inl[n] = target;
+    h->nslots = n + 1;
+    return 0;
+  }
+  if (n == SIM_INLINE_SLOTS) {
+    oid *a = malloc(heap_slot_cap(n + 1) * sizeof *a);
+    if (!a) return sim_oom(s);
+    memcpy(a, h->u.inl, sizeof h->u.inl);
+    h->u.heap = a;
+  } else { /* n is a power of two, heap_slot_cap(n): full */
+    if (n > UINT32_MAX / 2) return sim_oom(s);
+    oid *a = realloc(h->u.heap, (size_t)n * 2 * sizeof *a);
+    if (!a) return sim_oom(s);
+    h->u.heap = a;
+  }
+  h->u.heap[n] = target;
+  h->nslots = n + 1;
   return 0;
+}
+
+struct sext *heap_ext_make(struct sim *s, oid id) {
+  if (!s->o[id].ext) {
+    if (grow((void **)&s->ext, s->next_ext + 1, &s->capext, sizeof *s->ext)) {
+      sim_oom(s);
+      return NULL;
+    }
+    s->ext[s->next_ext] = (struct sext){NULL, 0, 0, -1, -1};
+    s->o[id].ext = s->next_ext++;
+  }
+  return &s->ext[s->o[id].ext];
 }
 
 /*
@@ -224,12 +264,13 @@ int heap_slot_append(struct sim *s, oid holder, oid target) {
 ** the basic ref, i.e. the non-basic part is newest first.
 */
 int heap_wl_insert(struct sim *s, oid referent, oid wr) {
-  struct sobj *r = OBJ(s, referent);
+  struct sext *r = heap_ext_make(s, referent);
+  if (!r) return -1;
   if (sim_grow((void **)&r->wl, r->nwl + 1, &r->capwl, sizeof *r->wl, 2))
     return sim_oom(s);
   uint32_t pos = 0;
-  if (s->o[wr].wr_callback != 0 && r->nwl > 0 &&
-      s->o[r->wl[0]].wr_callback == 0)
+  if (heap_wr_callback(OBJ(s, wr)) != 0 && r->nwl > 0 &&
+      heap_wr_callback(OBJ(s, r->wl[0])) == 0)
     pos = 1;
   memmove(r->wl + pos + 1, r->wl + pos, (r->nwl - pos) * sizeof *r->wl);
   r->wl[pos] = wr;
@@ -238,7 +279,8 @@ int heap_wl_insert(struct sim *s, oid referent, oid wr) {
 }
 
 void heap_wl_remove(struct sim *s, oid referent, oid wr) {
-  struct sobj *r = OBJ(s, referent);
+  if (!s->o[referent].ext) return; /* never leave ext[0] writable */
+  struct sext *r = &s->ext[s->o[referent].ext];
   for (uint32_t i = 0; i < r->nwl; i++)
     if (r->wl[i] == wr) {
       memmove(r->wl + i, r->wl + i + 1, (r->nwl - i - 1) * sizeof *r->wl);
@@ -249,7 +291,18 @@ void heap_wl_remove(struct sim *s, oid referent, oid wr) {
 
 /* ---- reference counts ---- */
 
-void heap_incref(struct sim *s, oid id) { s->o[id].rc++; }
+/* rc (and tmp, gc_refs below it) are 32-bit: stop rather than wrap. */
+static void rc_overflow(struct sim *s, oid id) {
+  sim_internal(s, "refcount of %s overflows", heap_label(s, id));
+}
+
+void heap_incref(struct sim *s, oid id) {
+  if (s->o[id].rc == INT32_MAX) {
+    rc_overflow(s, id);
+    return;
+  }
+  s->o[id].rc++;
+}
 
 /* Py_DECREF: at zero, run the whole deallocation cascade before returning. */
 void heap_decref(struct sim *s, oid id) {
@@ -266,6 +319,10 @@ void heap_decref(struct sim *s, oid id) {
    expression evaluated (0 is ignored). */
 void heap_hold(struct sim *s, oid id) {
   if (!id) return;
+  if (s->o[id].rc == INT32_MAX) {
+    rc_overflow(s, id);
+    return;
+  }
   s->o[id].rc++;
   s->o[id].tmp++;
 }

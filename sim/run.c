@@ -51,6 +51,7 @@ int sim_reset(struct sim *s, const struct sim_options *opt) {
   /* the arrays, with their capacities; every count stays 0 */
   s->o = keep.o, s->cap = keep.cap;
   s->labels = keep.labels, s->caplabels = keep.caplabels;
+  s->ext = keep.ext, s->capext = keep.capext;
   s->auto_labels = keep.auto_labels, s->capauto = keep.capauto;
   s->nauto_made = keep.nauto_made;
   s->names = keep.names, s->name_global = keep.name_global;
@@ -68,6 +69,7 @@ int sim_reset(struct sim *s, const struct sim_options *opt) {
   s->line.oom = 0;
   sim_scribble(s->o, (size_t)s->cap * sizeof *s->o);
   sim_scribble(s->labels, (size_t)s->caplabels * sizeof *s->labels);
+  sim_scribble(s->ext, (size_t)s->capext * sizeof *s->ext);
   sim_scribble(s->names, (size_t)s->capnames * sizeof *s->names);
   sim_scribble(s->name_global, (size_t)s->capnames * sizeof *s->name_global);
   sim_scribble(s->globals, (size_t)s->capglobals * sizeof *s->globals);
@@ -225,8 +227,8 @@ static void stmt_link(struct sim *s, const struct gcs_stmt *st) {
     return;
   }
   for (uint32_t i = 0; i < s->o[h].nslots; i++)
-    if (s->o[h].slots[i] == t) {
-      s->o[h].slots[i] = 0;
+    if (heap_slots(OBJ(s, h))[i] == t) {
+      heap_slots(OBJ(s, h))[i] = 0;
       heap_decref(s, t);
       return;
     }
@@ -356,10 +358,12 @@ enum sim_status sim_step(struct sim *s, const struct gcs_program *prog,
   case GCS_ON_CALL: {
     oid x = s->names[st->sym];
     if (!x) break;
+    struct sext *ext = heap_ext_make(s, x);
+    if (!ext) break;
     if (st->op == GCS_ON_FINALIZE)
-      s->o[x].fin_script = (int32_t)st->script;
+      ext->fin_script = (int32_t)st->script;
     else
-      s->o[x].call_script = (int32_t)st->script;
+      ext->call_script = (int32_t)st->script;
     break;
   }
   default: sim_internal(s, "unknown statement %d", st->op);
@@ -397,11 +401,22 @@ void sim_get_stats(const struct sim *s, struct sim_stats *st) {
   st->objects_freed = s->freed;
   st->objects_alive = s->created - s->freed;
   st->collections = s->ncollections;
+  /* Everything the model keeps per object: the nodes, the slot arrays of
+     objects with more than SIM_INLINE_SLOTS slots, the side records and
+     their weakref lists, the labels (and the automatic ones' strings), the
+     reachability marks. Capacities, not counts; malloc's own overhead is
+     not counted. */
   uint64_t bytes = (uint64_t)s->cap * sizeof *s->o;
   for (oid x = SIM_FIRST_OBJ; x < s->n; x++)
-    bytes += (uint64_t)s->o[x].capslots * sizeof(oid) +
-             (uint64_t)s->o[x].capwl * sizeof(oid);
+    if (s->o[x].nslots > SIM_INLINE_SLOTS)
+      bytes += (uint64_t)heap_slot_cap(s->o[x].nslots) * sizeof(oid);
+  bytes += (uint64_t)s->capext * sizeof *s->ext;
+  for (uint32_t i = 1; i < s->next_ext; i++)
+    bytes += (uint64_t)s->ext[i].capwl * sizeof(oid);
   bytes += (uint64_t)s->caplabels * sizeof *s->labels;
+  bytes += (uint64_t)s->capauto * sizeof *s->auto_labels +
+           (uint64_t)s->nauto_made * SIM_AUTO_LABEL;
+  bytes += s->capmark;
   st->model_bytes = bytes;
 }
 

@@ -53,11 +53,11 @@ static void describe_path(struct sim *s, const struct sctx *cx,
   for (int i = 0; i < upto; i++) {
     const struct sobj *o = OBJ(s, cur);
     if (p->step[i] == GCS_STEP_CALL) {
-      cur = o->wr_object;
+      cur = heap_wr_object(o);
       buf_printf(out, " -> () = %s", heap_label(s, cur));
       graph_path_add(s, cur, GRAPH_HOP_CALL, 0, NULL);
     } else {
-      cur = o->slots[p->step[i]];
+      cur = heap_cslots(o)[p->step[i]];
       buf_printf(out, " -> .%d = %s", (int)p->step[i], heap_label(s, cur));
       graph_path_add(s, cur, GRAPH_HOP_SLOT, p->step[i], NULL);
     }
@@ -111,14 +111,15 @@ static oid resolve(struct sim *s, const struct sctx *cx,
     if (p->step[i] == GCS_STEP_CALL) {
       /* PyWeakref_GET_OBJECT: None once cleared, or while the referent's
          refcount is 0 (being deallocated, or in the trashcan) */
-      if (o->kind != GCS_WEAKREF || !o->wr_object ||
-          s->o[o->wr_object].rc == 0)
+      if (o->kind != GCS_WEAKREF || !heap_wr_object(o) ||
+          s->o[heap_wr_object(o)].rc == 0)
         return 0;
-      cur = o->wr_object;
+      cur = heap_wr_object(o);
     } else {
       uint32_t k = (uint32_t)p->step[i];
-      if (o->kind == GCS_WEAKREF || k >= o->nslots || !o->slots[k]) return 0;
-      cur = o->slots[k];
+      if (o->kind == GCS_WEAKREF || k >= o->nslots || !heap_cslots(o)[k])
+        return 0;
+      cur = heap_cslots(o)[k];
     }
     if (read_obj(s, cx, p, (int)i + 1, cur, is_call && i + 1 == p->nsteps))
       return 0;
@@ -145,7 +146,7 @@ static void emit_rejected(struct sim *s, const char *reason) {
 
 /* Call an object (the `call` action): runs its call script, if any. */
 static void call_object(struct sim *s, oid x) {
-  script_run(s, s->o[x].call_script, x, 0, SK_CALL);
+  script_run(s, heap_ext(s, x)->call_script, x, 0, SK_CALL);
 }
 
 /* drop PATH: a bound name, else the newest keep-global holding the object. */
@@ -210,8 +211,8 @@ static void action(struct sim *s, const struct sctx *cx,
       return;
     }
     for (uint32_t i = 0; i < s->o[x].nslots; i++)
-      if (s->o[x].slots[i] == y) {
-        s->o[x].slots[i] = 0;
+      if (heap_slots(OBJ(s, x))[i] == y) {
+        heap_slots(OBJ(s, x))[i] = 0;
         heap_decref(s, y);
         return;
       }
@@ -290,15 +291,15 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
 
 /* tp_finalize: count it, report a second run on a gc kind, run the script. */
 void script_finalize(struct sim *s, oid id) {
-  s->o[id].fin_runs++;
+  if (s->o[id].fin_runs < 3) s->o[id].fin_runs++; /* saturating, 2 bits */
   emit_obj(s, EV_FINALIZE, id);
   if (heap_is_gc(s, id) && s->o[id].fin_runs > 1) {
     sim_violate(s, SV_FINALIZER_TWICE, id, "runtime",
                 "tp_finalize of %s ran %u times; a gc type promises once",
-                heap_label(s, id), s->o[id].fin_runs);
+                heap_label(s, id), (unsigned)s->o[id].fin_runs);
     return;
   }
-  script_run(s, s->o[id].fin_script, id, 0, SK_FINALIZE);
+  script_run(s, heap_ext(s, id)->fin_script, id, 0, SK_FINALIZE);
 }
 
 /* gc.get_objects(): user code gets every object of the generation lists. */

@@ -10,9 +10,13 @@
 **   - A live object's rc equals the references held to it: slots of live
 **     objects, the callback fields of live weakrefs, names and globals,
 **     gc.garbage entries, and temporary references the model holds (tmp).
-**   - A weakref's wr_object is 0 (None) or a live object whose weakref list
-**     `wl` contains it exactly once, and every entry of a `wl` points back.
+**   - A weakref's referent is 0 (None) or a live object whose weakref list
+**     `wl` (in its side record, struct sext) contains it exactly once, and
+**     every entry of a `wl` points back.
 **   - A freed object has rc 0, no slots, an empty `wl`, and is on no list.
+**   - Derived fields (see struct sobj): labels[id - SIM_FIRST_OBJ] is the
+**     label of id; a weakref has no slots; every ext index is below
+**     next_ext, and ext[0] stays empty.
 */
 #ifndef GCSIM_SIM_INT_H
 #define GCSIM_SIM_INT_H
@@ -49,8 +53,33 @@ enum {
 };
 #define SIM_FIRST_OBJ 16u
 
+/*
+** One object (or list head), 40 bytes: the node array holds one per object
+** ever made, so every byte here is paid a million times on a large heap
+** (bench/bench_collect reports the bytes per object; issue 15 asks for at
+** most 64, side tables and slot arrays included). Hence:
+**   - counts are 32-bit: a reference needs a slot (4 bytes) or a model
+**     hold, so 2^31 of them do not fit in memory; heap_incref and
+**     heap_hold stop the run with an internal error rather than wrap;
+**   - the label is not stored: it is s->labels[id - SIM_FIRST_OBJ]
+**     (heap_label);
+**   - slots: up to SIM_INLINE_SLOTS live in the object itself, more in a
+**     malloc'd array whose capacity follows from nslots (slot_cap); read
+**     them through heap_slots();
+**   - a weakref never has slots (a link to one is rejected), so its
+**     referent and callback share that storage: read them through
+**     heap_wr_object() / heap_wr_callback(), which give 0 for any other
+**     kind, as the fields always did;
+**   - the weakref list and the scripts are rare: they live in a side
+**     record, s->ext[ext] (struct sext), made on first use.
+*/
+#define SIM_INLINE_SLOTS 2u /* a power of two (heap_slot_append) */
+
 struct sobj {
   oid prev, next;      /* list links */
+  int32_t rc;          /* ob_refcnt */
+  int32_t gc_refs;     /* during a collection */
+  int32_t tmp;         /* references held by the model itself */
   uint8_t list;        /* L_* the node is on, L_NONE = untracked */
   uint8_t kind;        /* enum gcs_kind */
   uint8_t flags;       /* GCS_FLAG_* */
@@ -60,19 +89,28 @@ struct sobj {
   uint8_t collecting : 1; /* PREV_MASK_COLLECTING */
   uint8_t unreach : 1;    /* NEXT_MASK_UNREACHABLE */
   uint8_t deposited : 1;  /* waiting in the trashcan (rc 0) */
-  int64_t rc;          /* ob_refcnt */
-  int64_t gc_refs;     /* during a collection */
-  int64_t tmp;         /* references held by the model itself */
-  uint32_t label;      /* index into sim->labels */
-  uint32_t fin_runs;   /* times tp_finalize ran */
+  uint8_t fin_runs : 2;   /* times tp_finalize ran, saturating at 3: only
+                             "more than once" matters (a gc kind stops the
+                             run at the second, SV_FINALIZER_TWICE) */
+  uint32_t nslots;     /* slots used (0 = empty slot counts too) */
+  uint32_t ext;        /* index in s->ext, 0 = no weakrefs, no scripts */
+  union {
+    oid inl[SIM_INLINE_SLOTS]; /* nslots <= SIM_INLINE_SLOTS */
+    oid *heap;                 /* nslots > SIM_INLINE_SLOTS */
+    struct {
+      oid object;   /* referent, 0 = None */
+      oid callback; /* 0 = none */
+    } wr;                      /* kind GCS_WEAKREF (nslots is 0) */
+  } u;
+};
+_Static_assert(sizeof(struct sobj) == 40, "struct sobj grew: see above");
+
+/* What few objects have: the weakrefs to them, their scripts. */
+struct sext {
+  oid *wl;             /* weakrefs to this object, in CPython's list order */
+  uint32_t nwl, capwl;
   int32_t fin_script;  /* script index or -1 */
   int32_t call_script; /* script index or -1 */
-  uint32_t nslots, capslots;
-  oid *slots;          /* 0 = empty slot */
-  uint32_t nwl, capwl;
-  oid *wl;             /* weakrefs to this object, in CPython's list order */
-  oid wr_object;       /* weakref kind: referent, 0 = None */
-  oid wr_callback;     /* weakref kind: callback, 0 = none */
 };
 
 /* A global: a bound name or a value `keep` stored. Kept in insertion order,
@@ -147,7 +185,10 @@ struct sim {
   struct sobj *o;      /* nodes: heads then objects */
   uint32_t n, cap;     /* next id, capacity */
 
-  const char **labels; /* label strings; auto labels owned in auto_labels */
+  struct sext *ext;    /* side records (struct sobj's ext); 0 is unused */
+  uint32_t next_ext, capext; /* records used (the first is 1), room */
+  const char **labels; /* label strings, one per object: labels[id -
+                          SIM_FIRST_OBJ]; auto labels owned in auto_labels */
   uint32_t nlabels, caplabels;
   char **auto_labels;  /* SIM_AUTO_LABEL bytes each, kept by sim_reset */
   uint32_t nauto, nauto_made, capauto; /* used this run, allocated, room */
@@ -215,6 +256,37 @@ struct sim {
 
 #define OBJ(s, id) (&(s)->o[(id)])
 
+/* The slots of an object: inline or on the heap, as nslots says. */
+static inline oid *heap_slots(struct sobj *o) {
+  return o->nslots <= SIM_INLINE_SLOTS ? o->u.inl : o->u.heap;
+}
+static inline const oid *heap_cslots(const struct sobj *o) {
+  return o->nslots <= SIM_INLINE_SLOTS ? o->u.inl : o->u.heap;
+}
+
+/* A weakref's referent and callback; 0 for every other kind (their storage
+   holds slots there). Writers check the kind themselves. */
+static inline oid heap_wr_object(const struct sobj *o) {
+  return o->kind == GCS_WEAKREF ? o->u.wr.object : 0;
+}
+static inline oid heap_wr_callback(const struct sobj *o) {
+  return o->kind == GCS_WEAKREF ? o->u.wr.callback : 0;
+}
+
+/* An object's side record: s->ext[0], always empty (no weakrefs, scripts
+   -1), for the objects that have none. Re-read it after anything that may
+   make a record (the array moves): heap_ext_make, running a script. */
+static inline const struct sext *heap_ext(const struct sim *s, oid id) {
+  return &s->ext[s->o[id].ext];
+}
+/* The number of weakrefs to id, and the i-th (i < heap_nwl). */
+static inline uint32_t heap_nwl(const struct sim *s, oid id) {
+  return heap_ext(s, id)->nwl;
+}
+static inline oid heap_wl(const struct sim *s, oid id, uint32_t i) {
+  return heap_ext(s, id)->wl[i];
+}
+
 /* Whether events are formatted at all (callers may skip building them). */
 #define SIM_QUIET(s) ((s)->quiet)
 
@@ -246,6 +318,15 @@ uint64_t list_size(const struct sim *s, oid head);
 void heap_track(struct sim *s, oid id);
 void heap_untrack(struct sim *s, oid id);
 int heap_slot_append(struct sim *s, oid holder, oid target);
+/* The capacity of a heap slot array of n > SIM_INLINE_SLOTS slots. */
+static inline uint32_t heap_slot_cap(uint32_t n) {
+  uint32_t c = 2 * SIM_INLINE_SLOTS;
+  while (c < n) c *= 2;
+  return c;
+}
+/* id's side record, made (empty) if it has none; NULL when out of memory
+   (the run stopped). */
+struct sext *heap_ext_make(struct sim *s, oid id);
 int heap_wl_insert(struct sim *s, oid referent, oid wr);
 void heap_wl_remove(struct sim *s, oid referent, oid wr);
 void heap_incref(struct sim *s, oid id);

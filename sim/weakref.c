@@ -24,8 +24,8 @@
 */
 oid weakref_new(struct sim *s, oid target, oid callback, const char *label) {
   if (!callback) {
-    struct sobj *t = OBJ(s, target);
-    if (t->nwl && s->o[t->wl[0]].wr_callback == 0) {
+    const struct sext *t = heap_ext(s, target);
+    if (t->nwl && heap_wr_callback(OBJ(s, t->wl[0])) == 0) {
       heap_incref(s, t->wl[0]);
       return t->wl[0];
     }
@@ -34,8 +34,8 @@ oid weakref_new(struct sim *s, oid target, oid callback, const char *label) {
   if (s->stopped) return 0;
   /* A collection may have changed the list: look again. */
   if (!callback) {
-    struct sobj *t = OBJ(s, target);
-    if (t->nwl && s->o[t->wl[0]].wr_callback == 0) {
+    const struct sext *t = heap_ext(s, target);
+    if (t->nwl && heap_wr_callback(OBJ(s, t->wl[0])) == 0) {
       heap_incref(s, t->wl[0]);
       return t->wl[0];
     }
@@ -43,8 +43,8 @@ oid weakref_new(struct sim *s, oid target, oid callback, const char *label) {
   oid w = heap_new(s, GCS_WEAKREF, 0, label);
   if (!w) return 0;
   struct sobj *wo = OBJ(s, w);
-  wo->wr_object = target;
-  wo->wr_callback = callback;
+  wo->u.wr.object = target;
+  wo->u.wr.callback = callback;
   if (callback) heap_incref(s, callback);
   if (heap_wl_insert(s, target, w)) return 0;
   heap_track(s, w);
@@ -53,10 +53,10 @@ oid weakref_new(struct sim *s, oid target, oid callback, const char *label) {
 
 /* _PyWeakref_ClearRef: unlink, referent = None, callback kept. */
 void weakref_clear_ref(struct sim *s, oid wr, int by_gc) {
-  oid ref = s->o[wr].wr_object;
+  oid ref = heap_wr_object(OBJ(s, wr));
   if (!ref) return;
   heap_wl_remove(s, ref, wr);
-  s->o[wr].wr_object = 0;
+  s->o[wr].u.wr.object = 0;
   struct gcs_event e = {0};
   e.ev = EV_WEAKREF_CLEARED;
   e.a = heap_label(s, wr);
@@ -124,11 +124,10 @@ int weakref_call_callback(struct sim *s, oid wr, oid callback) {
     buf_free(&how);
     return -1;
   }
-  s->o[wr].rc++;
-  s->o[wr].tmp++;
-  s->o[callback].rc++;
-  s->o[callback].tmp++;
-  script_run(s, s->o[callback].call_script, callback, wr, SK_CALL);
+  heap_hold(s, wr);
+  heap_hold(s, callback);
+  if (s->stopped) return -1;
+  script_run(s, heap_ext(s, callback)->call_script, callback, wr, SK_CALL);
   if (s->stopped) return -1;
   if (s->pol.callback_tuple) heap_tuple_free(s, 1);
   s->o[wr].tmp--;
@@ -153,7 +152,7 @@ static int pend_push(struct sim *s, oid id) {
 ** the list's end: a violation (returns 1).
 */
 static int stale_walk(struct sim *s, oid obj, oid first, uint32_t count) {
-  const struct sobj *o = &s->o[obj];
+  const struct sext *o = heap_ext(s, obj);
   if (!s->o[first].alive) {
     sim_violate(s, SV_USE_AFTER_FREE, first, "dealloc",
                 "PyObject_ClearWeakRefs(%s) read the head %s of its weakref "
@@ -183,17 +182,17 @@ static int stale_walk(struct sim *s, oid obj, oid first, uint32_t count) {
 */
 void weakref_clear_all(struct sim *s, oid obj, uint32_t frame) {
   /* The basic (callback-less) ref at the head: cleared, nothing to call. */
-  if (s->o[obj].nwl && s->o[s->o[obj].wl[0]].wr_callback == 0)
-    weakref_clear_ref(s, s->o[obj].wl[0], 0);
-  uint32_t count = s->o[obj].nwl;
+  if (heap_nwl(s, obj) && heap_wr_callback(OBJ(s, heap_wl(s, obj, 0))) == 0)
+    weakref_clear_ref(s, heap_wl(s, obj, 0), 0);
+  uint32_t count = heap_nwl(s, obj);
   if (count == 0) return;
   uint32_t base = s->npend;
   s->stack[frame].pend_base = base;
 
   if (count == 1 && !s->pol.weakref_tuple) {
-    oid wr = s->o[obj].wl[0];
-    oid cb = s->o[wr].wr_callback;
-    s->o[wr].wr_callback = 0;
+    oid wr = heap_wl(s, obj, 0);
+    oid cb = heap_wr_callback(OBJ(s, wr));
+    s->o[wr].u.wr.callback = 0;
     weakref_clear_ref(s, wr, 0);
     if (cb) {
       if (pend_push(s, cb)) return;
@@ -208,7 +207,7 @@ void weakref_clear_all(struct sim *s, oid obj, uint32_t frame) {
      before any callback runs. PyTuple_New comes first, and may collect:
      up to 3.12 the loop then walks on from the head and the count it
      read before (3.13 reads the list afresh each time). */
-  oid first = s->o[obj].wl[0];
+  oid first = heap_wl(s, obj, 0);
   heap_tuple_new(s, 2 * count);
   if (s->stopped) return;
   if (!s->pol.weakref_tuple && stale_walk(s, obj, first, count)) return;
@@ -219,17 +218,17 @@ void weakref_clear_all(struct sim *s, oid obj, uint32_t frame) {
     return;
   }
   uint32_t nt = 0;
-  for (uint32_t i = 0; i < count && s->o[obj].nwl > 0; i++) {
-    oid wr = s->o[obj].wl[0];
-    oid cb = s->o[wr].wr_callback;
-    s->o[wr].wr_callback = 0;
+  for (uint32_t i = 0; i < count && heap_nwl(s, obj) > 0; i++) {
+    oid wr = heap_wl(s, obj, 0);
+    oid cb = heap_wr_callback(OBJ(s, wr));
+    s->o[wr].u.wr.callback = 0;
     if (s->o[wr].rc > 0) {
       heap_incref(s, wr);
       tuple[nt++] = wr;
       tuple[nt++] = cb;
     } else if (cb) {
       /* a dying weakref: its callback is dropped uncalled (bug #3110) */
-      s->o[wr].wr_callback = cb;
+      s->o[wr].u.wr.callback = cb;
     }
     weakref_clear_ref(s, wr, 0);
   }

@@ -53,8 +53,8 @@ TEST(audit_finds_a_broken_weakref_back_link) {
   struct sim *s = ran(SIM_AUDIT_EVERY, &p);
   ASSERT_TRUE(s != NULL);
   oid b = SIM_FIRST_OBJ + 1;
-  ASSERT_TRUE(s->o[b].alive && s->o[b].nwl == 1);
-  s->o[b].nwl = 0;
+  ASSERT_TRUE(s->o[b].alive && heap_nwl(s, b) == 1);
+  s->ext[s->o[b].ext].nwl = 0; /* b's weakref list, in its side record */
   ASSERT_EQ_INT(sim_check(s), SIM_INTERNAL);
   ASSERT_TRUE(strstr(sim_internal_error(s), "back-link") != NULL);
   sim_destroy(s);
