@@ -45,8 +45,20 @@ Invariants:
     freeing reserve tuples (PyObject_GC_Del counts a death), as the C
     probe's count_fix does. On 3.12+ a collection is scheduled and run at
     an eval-breaker check, which Python code has and C code has not: during
-    a statement threshold0 is 0, and at its end a collection is scheduled
-    if the statement left generation 0 over its threshold.
+    a statement threshold0 is 0, and the probe decides itself whether the
+    statement scheduled one. CPython schedules at the gc allocation (3.12,
+    3.13, 3.14.0, 3.15) or tracking (TRACK_COUNT) that takes the count over
+    threshold0, so a count that goes over and back within the statement
+    (PyObject_ClearWeakRefs' tuple, a new object whose binding frees the
+    old one, what a finalizer makes before its object is freed) schedules
+    too: the count (young.count, read in memory: COUNT_AT) is sampled at
+    every point where the probe's code runs inside a statement (_sample:
+    the hooks' entries, after each script action, after each object or
+    weakref the probe makes, while get_objects' list is alive, the
+    statement's end); what it can still miss is a peak between two of
+    them that no Python code of the probe sees. The collection is scheduled at the statement's
+    end with threshold0 at -1 for one allocation, without an eval-breaker
+    check before it is put back (_step_track).
   - 3.14.1-3.14.4 count tracked objects, not allocations (GH-140262):
     _PyObject_GC_TRACK adds one and may schedule, UNTRACK takes one off,
     PyObject_GC_Del of an untracked object nothing. There (TRACK_COUNT,
@@ -54,10 +66,8 @@ Invariants:
     of calling gc.get_count() (its tuple is tracked and counted) and freeing
     reserve tuples (untracked: they take nothing back); raw untracking and
     tracking count as the real ones do, and young objects carry the
-    old-space bit in _gc_next. Whether a statement scheduled a collection
-    is read from the count at the points where the probe's code runs
-    inside it (_sample), which can miss a count that went over threshold0
-    and back between two of them.
+    old-space bit in _gc_next; a marker object at young's tail tells
+    whether something was tracked since the last sample (_sample).
   - What cannot be expressed is refused at load: an exception whose
     message starts with "unsupported: ".
 """
@@ -108,6 +118,7 @@ next_w = 0
 cur_step = 0
 stopped = False
 in_exit = False
+exit_gc = False  # exit's own collection (its gc.callbacks are not logged)
 script_depth = 0
 budget_out = False
 max_actions = 0
@@ -118,6 +129,7 @@ wr_in_gc = False
 samp_prev = 0   # TRACK_COUNT: the count last seen during this statement
 samp_sched = False  # and whether a tracking seen went over threshold0
 samp_mark = None  # TRACK_COUNT: an object kept at the tail of young (below)
+samp_live = 0   # counted objects of the runtime's, alive, not the model's
 
 # objects, by index (creation order): plain ints, bytes and lists of ints
 o_addr = []     # id() of the object
@@ -165,7 +177,8 @@ MEM32 = None
 W = 8
 gen0_head = 0
 TRACK_COUNT = False  # 3.14.1+: young.count counts tracked objects (below)
-COUNT_AT = 0    # then: MEM32 index of young.count, read and written raw
+COUNT_AT = 0    # 3.12+: MEM32 index of young.count, read (TRACK_COUNT: written) raw
+CALL_EXTRA = 0  # TRACK_COUNT: slot_tp_call's 1-tuple, tracked and counted
 wr_base_refs = 0
 wr_type = weakref.ref
 _gc_get_count = gc.get_count
@@ -255,24 +268,26 @@ def _mark_young():
 
 
 def _sample(extra):
-    """TRACK_COUNT: the count seen at a point inside a statement (a
-    finalizer, a callback, a detector, its end; extra: the objects the
-    runtime tracked there that the model does not make, the newest). The
-    model schedules a collection when a tracking takes the count over
-    threshold0 (enabled, not collecting). Seen since the last point: the
-    count going over, or up while over, or still over with an object
-    tracked since then alive (the count was at least as high just after
-    that tracking) shows one. Not seen: going over and back below between
-    two points, or over and down to threshold0 with the object alive."""
+    """3.12+: the count seen at a point inside a statement (see the header;
+    extra: the objects the runtime counted there that the model does not
+    make, the newest; samp_live: such objects still alive from earlier
+    points). The model schedules a collection when a gc allocation
+    (TRACK_COUNT: a tracking) takes the count over threshold0 (enabled, not
+    collecting). Seen since the last point: the count going over, or up
+    while over, or (TRACK_COUNT) still over with an object tracked since
+    then alive (the count was at least as high just after that tracking)
+    shows one. Not seen: going over and back below between two points, or
+    over and down to threshold0 with the object alive; and where the count
+    counts allocations, an allocation while the count stayed over."""
     global samp_prev, samp_sched
-    if not TRACK_COUNT or in_gc or in_exit:
+    if COUNT_AT == 0 or in_gc or in_exit:
         return
-    c = MEM32[COUNT_AT] - extra
+    c = MEM32[COUNT_AT] - samp_live - extra
     t0 = cur_thr0[0]
     if t0 > 0 and c > t0 and not samp_sched:
         if c > samp_prev or samp_prev <= t0:
             samp_sched = True
-        else:
+        elif TRACK_COUNT:
             k = -extra
             g = MEMW[(id(samp_mark) - 2 * W) // W] & ~3
             while g != gen0_head and k <= 0:
@@ -281,7 +296,8 @@ def _sample(extra):
             if k > 0:
                 samp_sched = True
     samp_prev = c
-    _mark_young()
+    if TRACK_COUNT:
+        _mark_young()
 
 
 def _deep(n):
@@ -541,6 +557,7 @@ def _resolve(selfo, arg, p, is_call):
 
 def _do_get_objects():
     allo = gc.get_objects()
+    _sample(0)  # its list, a gc allocation of the model's too
     i = 0
     n = len(allo)
     while i < n and not stopped:
@@ -605,6 +622,7 @@ def _new_weakref(t, c, label):
     w = _new_ref(t, c)
     if c is None and sys.getrefcount(w) > wr_base_refs:
         return w  # CPython handed back the existing callback-less ref
+    _sample(0)  # before what binding it frees
     if in_gc:
         wr_in_gc = True
     if label < 0:
@@ -720,6 +738,7 @@ def _run_script(script, selfo, arg):
             break
         nactions_run += 1
         _action(selfo, arg, acts[first + i])
+        _sample(0)  # (the action's allocations, the model's)
         i += 1
     script_depth -= 1
 
@@ -751,8 +770,17 @@ def _tp_del(self):
 
 
 def _call(self, wr=None):
-    """A call with one argument is the runtime calling a weakref callback."""
-    _sample(1)  # slot_tp_call's argument tuple, tracked (measured, 3.14.2)
+    """A call with one argument is the runtime calling a weakref callback
+    (TRACK_COUNT: through a 1-tuple the runtime tracked, counted while the
+    callback runs)."""
+    global samp_live
+    _sample(CALL_EXTRA)  # slot_tp_call's argument tuple (see CALL_EXTRA)
+    samp_live += CALL_EXTRA  # alive until the call returns
+    _call_body(self, wr)
+    samp_live -= CALL_EXTRA
+
+
+def _call_body(self, wr):
     k = _idx(self)
     if not stopped:
         _log('callback ' + _label_of(wr) + ' ' + labels[o_label[k]])
@@ -817,6 +845,7 @@ def _new_obj(kind, flags, label):
     o_label[k] = label
     o_alive[k] = 1
     nobj = k + 1
+    _sample(0)  # before what binding it frees
     return o
 
 
@@ -838,12 +867,12 @@ def _gc_callback(phase, info):
     if phase == 'start':
         in_gc = True
         wr_in_gc = False
-        if not stopped and not in_exit:
+        if not stopped and not exit_gc:
             _log('gc_start ' + str(g))
         return
     in_gc = False
     _report_garbage()
-    if not stopped and not in_exit:
+    if not stopped and not exit_gc:
         _log('gc_end ' + str(g) + ' collected=' + str(info['collected']) +
              ' uncollectable=' + str(info['uncollectable']))
     if not stopped:
@@ -853,8 +882,9 @@ def _gc_callback(phase, info):
     target = 0 if not wr_in_gc else _count()
     _restock()
     _count_fix(target)
+    if COUNT_AT:
+        samp_prev = MEM32[COUNT_AT]
     if TRACK_COUNT:
-        samp_prev = _count()
         _mark_young()  # the collection moved it out of young
 
 
@@ -910,8 +940,11 @@ def _st_threshold(st, i):
 
 def _st_exit(st):
     """run.c's stmt_exit: globals dropped oldest first, then one full
-    collection without gc.callbacks' events."""
-    global in_exit
+    collection without gc.callbacks' events (exit_gc). A collection the
+    statement scheduled runs after it and is logged, as the model's
+    gc_run_scheduled after any statement (3.14: an increment, whatever the
+    counts; generations: nothing, every count is 0 by then)."""
+    global in_exit, exit_gc
     n = len(glob_h)
     i = 0
     while i < n and not stopped:
@@ -927,7 +960,9 @@ def _st_exit(st):
     if stopped:
         return
     in_exit = True
+    exit_gc = True
     gc.collect(2)
+    exit_gc = False
 
 
 def _stmt(st, i):
@@ -1010,7 +1045,7 @@ def _refuse(text):
 
 
 def _find_track_count():
-    """3.14+: does young.count count tracked objects (3.14.1-3.14.4,
+    """3.12+: where young.count is (COUNT_AT). 3.14+: does it count tracked objects (3.14.1-3.14.4,
     GH-140262: _PyObject_GC_TRACK adds one, _PyObject_GC_UNTRACK and
     PyObject_GC_Del of a tracked object take one off) or allocations
     (3.14.0, 3.15: PyObject_GC_Del takes one off whether tracked or not)?
@@ -1018,7 +1053,7 @@ def _find_track_count():
     int count;} (pycore_interp_structs.h), at gen0_head: the layout is
     checked through gc.set_threshold, then an object is made, unlinked
     raw and freed: only counting on allocation takes it back."""
-    global TRACK_COUNT, COUNT_AT
+    global TRACK_COUNT, COUNT_AT, CALL_EXTRA
     ti = (gen0_head + 2 * W) // 4
     t = gc.get_threshold()
     ok = True
@@ -1041,7 +1076,8 @@ def _find_track_count():
     if a <= 0 or (b != a and b != a - 1):
         _refuse('the gc count of this interpreter is not known to the probe')
     COUNT_AT = ti + 1
-    TRACK_COUNT = b == a
+    TRACK_COUNT = b == a and VER >= (3, 14)
+    CALL_EXTRA = 1 if TRACK_COUNT else 0
 
 
 def load(data):
@@ -1167,8 +1203,9 @@ def load(data):
     tmp = _Sched()
     gen0_head = MEMW[(id(tmp) - 2 * W) // W] & ~3  # the newest is last
     tmp = None
-    if VER >= (3, 14):
+    if VER >= (3, 12):
         _find_track_count()
+    if TRACK_COUNT:
         samp_mark = _Sched()
 
     # a clean start: start-up garbage collected, the counts zero, the free
@@ -1196,17 +1233,8 @@ def step(i):
         return False
     cur_step = i + 1
     st = stmts[i]
-    if VER >= (3, 12) and TRACK_COUNT:
+    if VER >= (3, 12):
         _step_track(st, i)
-    elif VER >= (3, 12):
-        c0 = _gc_get_count()[0]
-        gc.set_threshold(*zero_thr)
-        _stmt(st, i)
-        gc.set_threshold(*cur_thr0)
-        c1 = _gc_get_count()[0]
-        t0 = cur_thr0[0]
-        if t0 and gc.isenabled() and c1 > t0 and (c0 <= t0 or c1 > c0) and not stopped:
-            _Sched()  # schedules the collection; it runs at the next check
     else:
         _stmt(st, i)
     if stopped or st[0] == OP_EXIT:
@@ -1215,23 +1243,37 @@ def step(i):
 
 
 def _step_track(st, i):
-    """step() where the count counts tracked objects (3.14.1+): the count is
-    read from memory, and sampled inside the statement (_sample), where the
-    count may go over threshold0 and back. The collection is scheduled
-    with young.threshold at -1 for the one tracking of _Sched, so that
-    the count the collection sees is the statement's own."""
+    """step() on 3.12+: the count is read from memory, and sampled inside
+    the statement (_sample), where it may go over threshold0 and back. The
+    collection is scheduled with young.threshold at -1 for one allocation
+    (TRACK_COUNT: the one tracking of _Sched), so that the count the
+    collection sees is the statement's own. Where the count counts
+    allocations, the collection looks at it (gc_collect_generations: the
+    oldest generation over its threshold), so threshold0 must be back
+    before the next eval-breaker check, which a call has after it (CALL):
+    the allocation is a set display (BUILD_SET: no free list, no check);
+    with _Sched() the collection ran at once with threshold0 at -1 and
+    collected generation 0 whatever the count (measured, 3.13.0). 3.14's
+    increment does not look at young.threshold."""
     global samp_prev, samp_sched
     samp_prev = MEM32[COUNT_AT]
     samp_sched = False
     gc.set_threshold(*zero_thr)
-    _mark_young()
+    if TRACK_COUNT:
+        _mark_young()
     _stmt(st, i)
     _sample(0)  # (threshold0 still 0: _mark_young makes an object)
     gc.set_threshold(*cur_thr0)
     if samp_sched and gc.isenabled() and not stopped:
-        MEM32[COUNT_AT - 1] = 0xFFFFFFFF
-        _Sched()  # schedules the collection; it runs at the next check
-        MEM32[COUNT_AT - 1] = cur_thr0[0]
+        if TRACK_COUNT:
+            MEM32[COUNT_AT - 1] = 0xFFFFFFFF
+            _Sched()  # schedules the collection; it runs at the next check
+            MEM32[COUNT_AT - 1] = cur_thr0[0]
+        else:
+            MEM32[COUNT_AT - 1] = 0xFFFFFFFF
+            x = {p_dummy}  # a gc allocation that schedules (see above)
+            MEM32[COUNT_AT - 1] = cur_thr0[0]
+            x = None
 
 
 def finish():
