@@ -137,36 +137,57 @@ void event_jsonl(const struct gcs_event *e, struct gcs_buf *out) {
   ADD_LIT(out, "}\n");
 }
 
-static void objs_text(struct gcs_buf *out, const struct gcs_event *e) {
-  for (uint32_t i = 0; i < e->nobjs; i++)
-    buf_printf(out, "%s%s", i ? ", " : "", e->objs[i]);
+static void add_str(struct gcs_buf *out, const char *str) {
+  add(out, str, strlen(str));
 }
 
+static void objs_text(struct gcs_buf *out, const struct gcs_event *e) {
+  for (uint32_t i = 0; i < e->nobjs; i++) {
+    if (i) ADD_LIT(out, ", ");
+    add_str(out, e->objs[i]);
+  }
+}
+
+/* The text trace: what printf wrote before, without printf on the events
+   that come by the million (statements, tp_clear, dealloc). */
 void event_text(const struct gcs_event *e, struct gcs_buf *out) {
-  if (e->ev == EV_OP) {
-    buf_printf(out, "%4u  %s\n", (unsigned)e->step, e->text);
+  if (e->ev == EV_OP) { /* "%4u  %s\n" */
+    int n = 1;
+    for (unsigned v = (unsigned)e->step; v >= 10; v /= 10) n++;
+    for (; n < 4; n++) ADD_LIT(out, " ");
+    add_int(out, (long long)(unsigned)e->step);
+    ADD_LIT(out, "  ");
+    add_str(out, e->text);
+    ADD_LIT(out, "\n");
     return;
   }
-  buf_puts(out, "        ");
+  ADD_LIT(out, "        ");
   switch (e->ev) {
   case EV_GC_START: buf_printf(out, "gc: collecting generation %d\n", e->gen); break;
   case EV_UNREACHABLE:
-    buf_puts(out, "gc: unreachable: ");
+    ADD_LIT(out, "gc: unreachable: ");
     objs_text(out, e);
-    buf_puts(out, "\n");
+    ADD_LIT(out, "\n");
     break;
   case EV_RESURRECTED:
-    buf_puts(out, "resurrected: ");
+    ADD_LIT(out, "resurrected: ");
     objs_text(out, e);
-    buf_puts(out, "\n");
+    ADD_LIT(out, "\n");
     break;
   case EV_WEAKREF_CLEARED:
     buf_printf(out, "weakref %s cleared by %s\n", e->a, e->x ? "gc" : "dealloc");
     break;
   case EV_FINALIZE: buf_printf(out, "finalizer of %s runs\n", e->a); break;
   case EV_TP_DEL: buf_printf(out, "legacy tp_del of %s runs\n", e->a); break;
-  case EV_TP_CLEAR: buf_printf(out, "gc: tp_clear(%s)\n", e->a); break;
-  case EV_DEALLOC: buf_printf(out, "%s freed\n", e->a); break;
+  case EV_TP_CLEAR:
+    ADD_LIT(out, "gc: tp_clear(");
+    add_str(out, e->a);
+    ADD_LIT(out, ")\n");
+    break;
+  case EV_DEALLOC:
+    add_str(out, e->a);
+    ADD_LIT(out, " freed\n");
+    break;
   case EV_CALLBACK:
     buf_printf(out, "callback %s(%s) called\n", e->b, e->a);
     break;
