@@ -745,10 +745,26 @@ def _run_script(script, selfo, arg):
 
 # ---- the kinds' methods ----
 
+def _retrack_extra(k):
+    """subtype_dealloc's GC branch tracks the object again around tp_finalize
+    and tp_del (_PyObject_GC_TRACK, then _PyObject_GC_UNTRACK unless
+    resurrected). For opaque and leaf, which the model makes of a type
+    without gc support (subtype_dealloc's non-GC branch: no tracking), that
+    tracking is the probe's alone; where tracking counts (TRACK_COUNT) it
+    adds one the model does not have, the newest, alive while the finalizer
+    runs (measured on 3.14.2: young.count one higher inside a leaf's
+    __del__, the object tracked). Elsewhere tracking counts nothing."""
+    if TRACK_COUNT and not _is_gc_kind(o_kind[k]):
+        return 1
+    return 0
+
+
 def _fin(self):
     """tp_finalize (__del__)."""
-    _sample(0)  # (subtype_dealloc tracks the object again around it)
+    global samp_live
     k = _idx(self)
+    extra = _retrack_extra(k)
+    _sample(extra)  # (subtype_dealloc tracks the object again around it)
     o_fin_runs[k] += 1
     if stopped:
         return
@@ -756,17 +772,43 @@ def _fin(self):
     if _is_gc_kind(o_kind[k]) and o_fin_runs[k] > 1:
         _violation('finalizer-twice', labels[o_label[k]])
     else:
+        samp_live += extra
         _run_script(o_fin_script[k], self, None)
+        samp_live -= extra
 
 
 def _tp_del(self):
     """Legacy tp_del (_testcapi.with_tp_del's slot_tp_del calls it)."""
-    _sample(0)
+    global samp_live
     k = _idx(self)
+    extra = _retrack_extra(k)
+    _sample(extra)
     if stopped:
         return
     _log('tp_del ' + labels[o_label[k]])
+    samp_live += extra
     _run_script(o_fin_script[k], self, None)
+    samp_live -= extra
+
+
+def _tp_del_get(self):
+    """Before 3.12 _testcapi's slot_tp_del finds __tp_del__ with
+    _PyObject_LookupSpecial and calls what it returns with no argument
+    (_PyObject_CallNoArg): a function there would be bound, and the bound
+    method (PyMethod_New, no free list from 3.8) is a gc allocation the
+    model does not make, which on 3.8-3.11 can set off a collection before
+    the tp_del runs (measured on 3.11.7: gc.get_count()[0] one higher inside
+    a function __tp_del__, none inside __del__; 3.8.18: one more than
+    __del__'s frame). A property instead: its fget runs the tp_del during
+    the lookup, within slot_tp_del as the call would, and hands back
+    gc.isenabled, a builtin called with no argument that allocates nothing.
+    3.12+ looks __tp_del__ up on the type and calls it with the object
+    (_PyType_Lookup, PyObject_CallOneArg): a plain function there."""
+    _tp_del(self)
+    return gc.isenabled
+
+
+_TP_DEL_SLOT = _tp_del if VER >= (3, 12) else property(_tp_del_get)
 
 
 def _call(self, wr=None):
@@ -804,7 +846,7 @@ def _make_classes():
             if f & F_FIN:
                 d['__del__'] = _fin
             if f & F_LEGACY:
-                d['__tp_del__'] = _tp_del
+                d['__tp_del__'] = _TP_DEL_SLOT
             name = '_gcsimprobe_' + KIND_NAMES[k] + ('_fin' if f & F_FIN else '') + (
                 '_legacy' if f & F_LEGACY else '')
             cls = type(name, (base,), d)
