@@ -7,23 +7,7 @@ g=$1 src=$2
 export GCSIM_CACHE=$3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 root=${PYENV_ROOT:-$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")}
-pass=0 fail=0
-check() { # name expected-status grep-pattern-on-stdout+stderr command...
-  local name=$1 want=$2 pat=$3; shift 3
-  "$@" >"$tmp/out" 2>&1; local rc=$?
-  if [ $rc -eq "$want" ] && { [ -z "$pat" ] || grep -qE -e "$pat" "$tmp/out"; }; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1)); echo "FAIL $name: exit $rc (want $want)"; head -30 "$tmp/out"
-  fi
-}
-refute() { # name pattern: the last command's output must not match
-  if grep -qE -e "$2" "$tmp/out"; then
-    fail=$((fail + 1)); echo "FAIL $1: output matches '$2'"; head -30 "$tmp/out"
-  else
-    pass=$((pass + 1))
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checklib.sh"
 py() { ls -d "$root"/versions/3."$1".*/bin/python3 2>/dev/null | sort -V | tail -1; }
 
 found=0

@@ -15,16 +15,7 @@ command -v node >/dev/null || { echo "no node: skipped"; exit 77; }
 for v in 314.0.8 315.0.0-alpha.2; do
   [ -f "$dir/node_modules/pyodide-$v/pyodide.mjs" ] || { echo "no pyodide@$v in $dir: skipped"; exit 77; }
 done
-pass=0 fail=0
-check() { # name expected-status grep-pattern-on-stdout+stderr command...
-  local name=$1 want=$2 pat=$3; shift 3
-  "$@" >"$tmp/out" 2>&1; local rc=$?
-  if [ $rc -eq "$want" ] && { [ -z "$pat" ] || grep -qE -e "$pat" "$tmp/out"; }; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1)); echo "FAIL $name: exit $rc (want $want)"; head -30 "$tmp/out"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checklib.sh"
 sc=$src/corpus/scenarios
 for v in 3.14 3.15; do
   for s in bpo38006 finalizer_new_weakref_to_trash clear_weakrefs_tuple_collects; do
