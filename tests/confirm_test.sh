@@ -125,6 +125,16 @@ for m in 8 11 13; do
     "$g" differential --probe python --python "$p" --programs 40 -j 2
   refute "differential on 3.$m, Python probe: no disagreement" "^disagreements"
 done
+# an opaque object (in the Python probe, a gc type untracked by hand) whose
+# finalizer resurrects it stays untracked and is finalized again, as a type
+# without gc support is
+printf '%s\n' 'new a opaque fin' 'new b object' 'link a b' 'link b b' \
+  'on a finalize: keep self' 'del b' 'del a' 'collect 2' 'get_objects' 'exit' >"$tmp/res.gcs"
+for m in 11 13; do
+  p=$(py $m); [ -n "$p" ] || continue
+  check "resurrected opaque on 3.$m, Python probe" 0 "^result:   AGREE" \
+    "$g" confirm "$tmp/res.gcs" --python "$p" --probe python
+done
 p36=$(py 6)
 [ -n "$p36" ] && check "Python probe on 3.6: refused" 2 "the pure-Python probe needs Python 3.8" \
   "$g" confirm "$s" --python "$p36" --probe python

@@ -139,6 +139,8 @@ o_flags = []
 o_alive = None  # bytearray
 o_cleared = None
 o_fin_runs = []
+o_resur = None  # bytearray: opaque/leaf resurrected, to settle (_untrack_resurrected)
+n_resur = 0     # how many o_resur are set
 o_fin_script = []
 o_call_script = []
 o_nslots = []
@@ -280,6 +282,8 @@ def _sample(extra):
     over and down to threshold0 with the object alive; and where the count
     counts allocations, an allocation while the count stayed over."""
     global samp_prev, samp_sched
+    if n_resur > 0:
+        _settle_resur()
     if COUNT_AT == 0 or in_gc or in_exit:
         return
     c = MEM32[COUNT_AT] - samp_live - extra
@@ -665,6 +669,8 @@ def _link_unlink(x, y, link):
 
 
 def _action(selfo, arg, a):
+    if n_resur > 0:
+        _settle_resur()
     op = a[0]
     if op == A_TOUCH:
         _resolve(selfo, arg, a[3], False)
@@ -759,12 +765,59 @@ def _retrack_extra(k):
     return 0
 
 
+def _untrack_resurrected(k, r0, fin):
+    """After the script of an opaque or leaf object's tp_finalize or tp_del,
+    which subtype_dealloc's GC branch runs with the object tracked again
+    (_retrack_extra): if the script resurrected it (its refcount higher
+    than at the hook's entry: subtype_dealloc then goes to endlabel and
+    leaves it tracked), it is untracked, as a type without gc support is
+    never tracked (3.14.1+: taking the tracking's count back), and can be
+    finalized again at its next dealloc, as in the model. tp_finalize: at
+    once; its caller, PyObject_CallFinalizer, sets the FINALIZED bit after
+    the hook returns, which would keep a later dealloc from running it
+    again: the bit is cleared later (o_resur bit 1). tp_del: later (bit 2),
+    as _testcapi's slot_tp_del asserts after the hook that a resurrected
+    gc object is tracked (an abort, measured on 3.13.0). Later is the
+    next point the probe's code runs (_settle_resur: step(), _action,
+    gc.callbacks' start, _sample), before anything can deallocate the
+    object again or a collection can see it."""
+    global n_resur
+    if _is_gc_kind(o_kind[k]) or _refcnt(o_addr[k]) <= r0:
+        return
+    if fin:
+        _untrack_raw(o_addr[k])
+    if not o_resur[k]:
+        n_resur += 1
+    o_resur[k] |= 1 if fin else 2
+
+
+def _settle_resur():
+    """Untrack (bit 2) and clear the FINALIZED bit (bit 1: bit 0 of
+    _gc_prev, _PyGC_PREV_MASK_FINALIZED, 3.8+) of the opaque and leaf
+    objects marked by _untrack_resurrected and still alive."""
+    global n_resur
+    k = 0
+    while k < nobj and n_resur > 0:
+        m = o_resur[k]
+        if m:
+            o_resur[k] = 0
+            n_resur -= 1
+            if o_alive[k]:
+                if m & 2:
+                    _untrack_raw(o_addr[k])
+                if m & 1 and not _tracked_raw(o_addr[k]):
+                    g = (o_addr[k] - 2 * W) // W + 1
+                    MEMW[g] = MEMW[g] & ~1
+        k += 1
+
+
 def _fin(self):
     """tp_finalize (__del__)."""
     global samp_live
     k = _idx(self)
     extra = _retrack_extra(k)
     _sample(extra)  # (subtype_dealloc tracks the object again around it)
+    r0 = _refcnt(o_addr[k])
     o_fin_runs[k] += 1
     if stopped:
         return
@@ -775,6 +828,7 @@ def _fin(self):
         samp_live += extra
         _run_script(o_fin_script[k], self, None)
         samp_live -= extra
+        _untrack_resurrected(k, r0, True)
 
 
 def _tp_del(self):
@@ -783,12 +837,14 @@ def _tp_del(self):
     k = _idx(self)
     extra = _retrack_extra(k)
     _sample(extra)
+    r0 = _refcnt(o_addr[k])
     if stopped:
         return
     _log('tp_del ' + labels[o_label[k]])
     samp_live += extra
     _run_script(o_fin_script[k], self, None)
     samp_live -= extra
+    _untrack_resurrected(k, r0, False)
 
 
 def _tp_del_get(self):
@@ -907,6 +963,8 @@ def _gc_callback(phase, info):
     global in_gc, wr_in_gc, samp_prev
     g = info['generation']
     if phase == 'start':
+        if n_resur > 0:
+            _settle_resur()
         in_gc = True
         wr_in_gc = False
         if not stopped and not exit_gc:
@@ -1126,7 +1184,7 @@ def load(data):
     global nsyms, max_actions, o_alive, o_cleared, o_occ, name_bound
     global glob_set, markv, thr_args, gen_args, debug_args, P1, P2, p1_item
     global p2_item, p_dummy, MEMW, MEM32, W, gen0_head, wr_base_refs
-    global garbage_seen, cur_thr0, zero_thr, stock, samp_mark
+    global garbage_seen, cur_thr0, zero_thr, stock, samp_mark, o_resur
     if not isinstance(data, bytes):
         raise TypeError('load(bytes)')
     if VER < (3, 8):
@@ -1205,6 +1263,7 @@ def load(data):
         markv.append(0)
     o_alive = bytearray(nnew)
     o_cleared = bytearray(nnew)
+    o_resur = bytearray(nnew)
     o_occ = bytearray(nnew * NSLOTS)
     for k in range(nnew):
         dets_a.append(_DetClear(k))
@@ -1274,6 +1333,8 @@ def step(i):
     if i < 0 or i >= len(stmts) or stopped or in_exit:
         return False
     cur_step = i + 1
+    if n_resur > 0:
+        _settle_resur()
     st = stmts[i]
     if VER >= (3, 12):
         _step_track(st, i)
