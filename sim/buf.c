@@ -31,7 +31,7 @@ static int reserve(struct gcs_buf *b, size_t n) {
   return 0;
 }
 
-void buf_add(struct gcs_buf *b, const void *data, size_t n) {
+void buf_add_grow(struct gcs_buf *b, const void *data, size_t n) {
   if (reserve(b, n)) return;
   memcpy(b->p + b->len, data, n);
   b->len += n;

@@ -15,19 +15,8 @@ const char *event_name(enum gcs_ev ev) {
   return (unsigned)ev < EV_NEVS ? ev_names[ev] : "?";
 }
 
-/* buf_add, its common case inline: room in the buffer already. */
-static inline void add(struct gcs_buf *out, const void *p, size_t n) {
-  if (!out->oom && out->len + n < out->cap) {
-    memcpy(out->p + out->len, p, n);
-    out->len += n;
-    out->p[out->len] = '\0';
-    return;
-  }
-  buf_add(out, p, n);
-}
-
 /* A literal, without strlen. */
-#define ADD_LIT(out, lit) add((out), (lit), sizeof(lit) - 1)
+#define ADD_LIT(out, lit) buf_add((out), (lit), sizeof(lit) - 1)
 
 /* A whole number in decimal, as printf's %lld writes it. */
 static void add_int(struct gcs_buf *out, long long v) {
@@ -40,7 +29,7 @@ static void add_int(struct gcs_buf *out, long long v) {
     u /= 10;
   } while (u);
   if (v < 0) d[--i] = '-';
-  add(out, d + i, sizeof d - (size_t)i);
+  buf_add(out, d + i, sizeof d - (size_t)i);
 }
 
 /* s as a JSON string: the runs of plain characters copied whole. */
@@ -49,14 +38,14 @@ void json_string(struct gcs_buf *out, const char *s) {
   const unsigned char *run = (const unsigned char *)s, *c = run;
   for (; *c; c++) {
     if (*c != '"' && *c != '\\' && *c >= 0x20) continue;
-    add(out, run, (size_t)(c - run));
+    buf_add(out, run, (size_t)(c - run));
     if (*c == '"' || *c == '\\')
       buf_printf(out, "\\%c", *c);
     else
       buf_printf(out, "\\u%04x", *c);
     run = c + 1;
   }
-  add(out, run, (size_t)(c - run));
+  buf_add(out, run, (size_t)(c - run));
   ADD_LIT(out, "\"");
 }
 
@@ -72,7 +61,7 @@ static void objs_json(struct gcs_buf *out, const struct gcs_event *e) {
 /* ,"k":"v" */
 static void key(struct gcs_buf *out, const char *k, const char *v) {
   ADD_LIT(out, ",\"");
-  add(out, k, strlen(k));
+  buf_add(out, k, strlen(k));
   ADD_LIT(out, "\":");
   json_string(out, v);
 }
@@ -80,7 +69,7 @@ static void key(struct gcs_buf *out, const char *k, const char *v) {
 /* ,"k":N */
 static void key_int(struct gcs_buf *out, const char *k, long long v) {
   ADD_LIT(out, ",\"");
-  add(out, k, strlen(k));
+  buf_add(out, k, strlen(k));
   ADD_LIT(out, "\":");
   add_int(out, v);
 }
@@ -138,7 +127,7 @@ void event_jsonl(const struct gcs_event *e, struct gcs_buf *out) {
 }
 
 static void add_str(struct gcs_buf *out, const char *str) {
-  add(out, str, strlen(str));
+  buf_add(out, str, strlen(str));
 }
 
 static void objs_text(struct gcs_buf *out, const struct gcs_event *e) {

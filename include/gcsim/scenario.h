@@ -15,6 +15,7 @@
 #define GCSIM_SCENARIO_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "gcsim/program.h"
 
@@ -30,7 +31,18 @@ struct gcs_buf {
 void buf_init(struct gcs_buf *b);
 void buf_free(struct gcs_buf *b);
 void buf_puts(struct gcs_buf *b, const char *s);
-void buf_add(struct gcs_buf *b, const void *data, size_t n); /* any bytes */
+/* Append n bytes (any bytes): inline when they fit (the event formatting
+   appends a few bytes at a time, millions of times), else buf_add_grow. */
+void buf_add_grow(struct gcs_buf *b, const void *data, size_t n);
+static inline void buf_add(struct gcs_buf *b, const void *data, size_t n) {
+  if (!b->oom && b->len + n < b->cap) {
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return;
+  }
+  buf_add_grow(b, data, n);
+}
 void buf_printf(struct gcs_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
