@@ -284,6 +284,7 @@ static void emit_set(struct sim *s, enum gcs_ev ev, const oid *ids,
 
 static void emit_list(struct sim *s, enum gcs_ev ev, oid head) {
   if (SIM_QUIET(s)) return emit_set(s, ev, NULL, 0);
+  if (!s->sink) return emit_list_line(s, ev, head);
   uint64_t n = list_size(s, head);
   oid *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!ids) {

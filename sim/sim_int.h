@@ -397,5 +397,8 @@ void graph_path_add(struct sim *s, oid obj, enum graph_hop_kind kind,
 /* ---- run.c: events ---- */
 void sim_emit(struct sim *s, struct gcs_event *e);
 void emit_obj(struct sim *s, enum gcs_ev ev, oid a);
+/* An objs event (unreachable, resurrected) naming list head's objects, its
+   line written from the list: only when there is no sink. */
+void emit_list_line(struct sim *s, enum gcs_ev ev, oid head);
 
 #endif
