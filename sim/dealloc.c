@@ -117,7 +117,10 @@ static void free_object(struct sim *s, oid id) {
   emit_obj(s, EV_DEALLOC, id);
 }
 
-/* Advance the top frame by one phase (or one slot). */
+/* Advance the top frame by one phase (or one slot). A phase with nothing
+   to do falls through to the next one, as the loop would have stepped to
+   it at once: dealloc_loop only checks s->stopped between steps, which a
+   phase that did nothing leaves as it was. */
 static void step(struct sim *s) {
   struct dframe *f = &s->stack[s->nstack - 1];
   oid id = f->obj;
@@ -142,18 +145,23 @@ static void step(struct sim *s) {
       f->trash = 1;
     }
     f->phase = D_FINALIZE;
-    return;
+    if (s->stopped) return;
+    /* fallthrough */
   case D_FINALIZE:
     f->phase = D_WEAKREFS;
     if ((o->flags & GCS_FLAG_FIN) &&
         !(heap_is_gc(s, id) && s->pol.finalized_flag && o->finalized)) {
       if (call_from_dealloc(s, id, SK_FINALIZE)) frame_end(s);
+      return;
     }
-    return;
+    /* fallthrough */
   case D_WEAKREFS:
     f->phase = D_PENDING;
-    if (heap_nwl(s, id)) weakref_clear_all(s, id, s->nstack - 1);
-    return;
+    if (heap_nwl(s, id)) {
+      weakref_clear_all(s, id, s->nstack - 1);
+      return;
+    }
+    /* fallthrough */
   case D_PENDING:
     if (f->pend_lo < f->pend_hi) {
       oid x = s->pend[f->pend_lo++];
@@ -166,20 +174,24 @@ static void step(struct sim *s) {
     if (f->tuple) { /* tupledealloc, its items released above */
       heap_tuple_free(s, f->tuple);
       f->tuple = 0;
+      return;
     }
-    return;
+    /* fallthrough */
   case D_LEGACY:
     f->phase = D_CLEAR_NEW_WEAKREFS;
     if (o->flags & GCS_FLAG_LEGACY) {
       if (call_from_dealloc(s, id, SK_TP_DEL)) frame_end(s);
+      return;
     }
-    return;
+    /* fallthrough */
   case D_CLEAR_NEW_WEAKREFS:
     /* weakrefs created by the finalizer: cleared, callbacks not called */
-    if (o->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY))
-      while (heap_nwl(s, id)) weakref_clear_ref(s, heap_wl(s, id, 0), 0);
     f->phase = D_SLOTS;
-    return;
+    if (o->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY)) {
+      while (heap_nwl(s, id)) weakref_clear_ref(s, heap_wl(s, id, 0), 0);
+      return;
+    }
+    /* fallthrough */
   case D_SLOTS:
     if (o->kind == GCS_WEAKREF) {
       f->phase = D_FREE;
@@ -197,7 +209,7 @@ static void step(struct sim *s) {
       if (s->stopped) return;
     }
     f->phase = D_FREE;
-    return;
+    /* fallthrough */
   case D_FREE:
     free_object(s, id);
     frame_end(s);
