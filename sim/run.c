@@ -221,35 +221,66 @@ static void add_step(struct gcs_buf *b, uint32_t step) {
 }
 
 /* What follows the step in the line of an event that names one object
-   (event_jsonl's last case), up to the label. */
-#define OBJ_MID(name) {",\"ev\":\"" name "\",\"obj\":", sizeof(name) + 14}
+   (event_jsonl's last case), up to the label; each padded to 32 bytes,
+   copied whole. */
+#define OBJ_MID(name) {",\"ev\":\"" name "\",\"obj\":\"", sizeof(name) + 15}
 static const struct {
-  const char *p;
-  size_t n;
+  char p[32];
+  uint8_t n;
 } obj_mid[EV_NEVS] = {
     [EV_FINALIZE] = OBJ_MID("finalize"), [EV_TP_DEL] = OBJ_MID("tp_del"),
     [EV_TP_CLEAR] = OBJ_MID("tp_clear"), [EV_DEALLOC] = OBJ_MID("dealloc"),
     [EV_GARBAGE] = OBJ_MID("garbage")};
 
+/* The line of an event that names one object, as event_jsonl writes it,
+   appended in place: the step's start (made once a step), the middle, the
+   label and '"}\n'. 0 when it does not fit in the room s->line has or the
+   label needs escapes: then nothing was written, and event_jsonl does it. */
+static int obj_line(struct sim *s, enum gcs_ev ev, const char *label) {
+  struct gcs_buf *b = &s->line;
+  if (!obj_mid[ev].n || b->oom || b->cap - b->len < 128) return 0;
+  if (!s->step_text_len || s->step_text_step != s->step) {
+    char d[10];
+    int i = (int)sizeof d;
+    uint32_t v = s->step;
+    do {
+      d[--i] = (char)('0' + v % 10);
+      v /= 10;
+    } while (v);
+    memcpy(s->step_text, "{\"step\":", 8);
+    memcpy(s->step_text + 8, d + i, sizeof d - (size_t)i);
+    s->step_text_len = (uint8_t)(8 + sizeof d - (size_t)i);
+    s->step_text_step = s->step;
+  }
+  char *p = b->p + b->len, *lim = b->p + b->cap - 4;
+  memcpy(p, s->step_text, sizeof s->step_text);
+  p += s->step_text_len;
+  memcpy(p, obj_mid[ev].p, sizeof obj_mid[ev].p);
+  p += obj_mid[ev].n;
+  for (const unsigned char *c = (const unsigned char *)label; *c; c++) {
+    if (*c == '"' || *c == '\\' || *c < 0x20 || p == lim) return 0;
+    *p++ = (char)*c;
+  }
+  memcpy(p, "\"}\n", 4); /* with the terminator */
+  b->len = (size_t)(p + 3 - b->p);
+  return 1;
+}
+
 /* An event that names one object: tp_clear, dealloc, and the rarer
-   finalize, tp_del and garbage. Its line is built here in three pieces,
-   the same bytes as event_jsonl's. */
+   finalize, tp_del and garbage. */
 void emit_obj(struct sim *s, enum gcs_ev ev, oid a) {
   struct gcs_event e = {0};
   e.ev = (uint8_t)ev;
   e.a = heap_label(s, a);
   if (a >= SIM_FIRST_OBJ && a < s->n) e.a_kind = (uint8_t)(s->o[a].kind + 1);
-  if (s->quiet || !obj_mid[ev].p) {
+  if (s->quiet) {
     sim_emit(s, &e);
     return;
   }
   e.step = s->step;
   if (s->fb) feedback(s, &e);
   size_t start = s->line.len;
-  add_step(&s->line, e.step);
-  buf_add(&s->line, obj_mid[ev].p, obj_mid[ev].n);
-  add_label(&s->line, e.a);
-  buf_add(&s->line, "}\n", 2);
+  if (!obj_line(s, ev, e.a)) event_jsonl(&e, &s->line);
   emitted(s, &e, start);
 }
 

@@ -252,6 +252,11 @@ struct sim {
   struct gcs_buf line;
   uint64_t created, freed, ncollections;
   uint64_t ncleared;   /* live objects that gc tp_cleared */
+  /* run.c's copy of how this step's JSONL lines start, {"step":N, for the
+     events that come by the million (emit_obj); step_text_len 0: none */
+  uint32_t step_text_step;
+  uint8_t step_text_len;
+  char step_text[24];
 };
 
 #define OBJ(s, id) (&(s)->o[(id)])
