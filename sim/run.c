@@ -269,6 +269,13 @@ static int obj_line(struct sim *s, enum gcs_ev ev, const char *label) {
 /* An event that names one object: tp_clear, dealloc, and the rarer
    finalize, tp_del and garbage. */
 void emit_obj(struct sim *s, enum gcs_ev ev, oid a) {
+  if (!s->sink && !s->fb && !s->quiet) { /* read by nobody but the hash */
+    if (obj_line(s, ev, heap_label(s, a))) {
+      s->nevents++;
+      if (s->line.len >= SIM_HASH_BATCH) hash_flush(s);
+      return;
+    }
+  }
   struct gcs_event e = {0};
   e.ev = (uint8_t)ev;
   e.a = heap_label(s, a);
