@@ -64,5 +64,8 @@ int cmd_policies(void);                  /* cmd_policies.c */
 /* cmd_confirm.c */
 int cmd_confirm(int argc, char **argv);
 int cmd_differential(int argc, char **argv);
+/* cmd_explore.c */
+int cmd_explore(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

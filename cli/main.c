@@ -45,6 +45,18 @@ static const char usage[] =
     "        seeds) and N mutants of the fuzz inputs in DIR, model against\n"
     "        every interpreter (default: every pyenv 3.x); --save writes the\n"
     "        programs that differ\n"
+    "  explore --policy P [BOUNDS] [-j N] [--shard I/N] [--budget S]\n"
+    "          [--suppressions F] [-o DIR] [--cert FILE] [-q]\n"
+    "        every program of the shape within BOUNDS (docs/explore.md):\n"
+    "        each violation group with its smallest program, then a\n"
+    "        certificate of what was explored (exit 0 clean, 1 findings)\n"
+    "  explore --combine CERT...\n"
+    "        the certificates of shards 0..N-1 as one\n"
+    "  diff P1 P2 [BOUNDS] [-j N] [--shard I/N] [--budget S] [-o DIR]\n"
+    "          [--cert FILE] [-q]\n"
+    "        the smallest programs whose event streams differ between two\n"
+    "        policies, grouped by the first differing events, both traces\n"
+    "        side by side (exit 0 none, 1 differences)\n"
     "  encode IN.gcs [-o OUT]     a scenario as fuzz bytes\n"
     "  decode IN [-o OUT.gcs]     fuzz bytes as a scenario\n"
     "  policies\n"
@@ -76,6 +88,21 @@ static const char usage[] =
     "                the pure-Python probe (3.8+; the only one under pyodide)\n"
     "  --suppressions F\n"
     "                known findings (default $GCSIM_SUPPRESSIONS)\n"
+    "\n"
+    "BOUNDS (explore, diff; defaults in brackets):\n"
+    "  --objects N [3] --weakrefs N [1] --links N [3] --slots N [2]\n"
+    "  --actions N [0] --path-steps N [1] --collects N [1] --untracks N [0]\n"
+    "  --stmts N [0: none]   statements in all, exit included\n"
+    "  --kinds LIST [object,noclear,function,opaque,leaf]\n"
+    "  --flags LIST [fin]    of fin,legacy\n"
+    "  --acts LIST [all]     of touch,call,keep,link,unlink,drop,weakref,\n"
+    "                        get_objects,collect\n"
+    "  --roots LIST [self,arg,names]   where script paths start\n"
+    "  --gens LIST [2]       generations `collect` may name\n"
+    "  --thresholds LIST [none]   threshold T0 values a program may start with\n"
+    "  -j N [1]  threads; --shard I/N  the I-th of N parts (certificates\n"
+    "  combine); --budget S [600]  refuse bounds a pilot estimates to take\n"
+    "  longer (0: no limit); LIST may be `none`\n"
     "\n"
     "PICTURES (any of them, written after the run):\n"
     "  --dot F       the object graph at the violation, or at the end, as\n"
@@ -117,6 +144,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "encode")) return cmd_encode(argc - 2, argv + 2);
   if (!strcmp(cmd, "decode")) return cmd_decode(argc - 2, argv + 2);
   if (!strcmp(cmd, "confirm")) return cmd_confirm(argc - 2, argv + 2);
+  if (!strcmp(cmd, "explore")) return cmd_explore(argc - 2, argv + 2);
+  if (!strcmp(cmd, "diff")) return cmd_diff(argc - 2, argv + 2);
   if (!strcmp(cmd, "differential"))
     return cmd_differential(argc - 2, argv + 2);
   return bad_usage("unknown command '%s'", cmd);

@@ -146,6 +146,18 @@ struct sim_stats {
 };
 void sim_get_stats(const struct sim *s, struct sim_stats *st);
 
+/*
+** A 128-bit digest of the model's state between statements (after
+** sim_step() returned): everything the rest of the run depends on, that is
+** every object with its counts, flags, slots, weakref list, scripts (by
+** content) and label, the order of every gc list, names, globals,
+** gc.garbage, the collector's counts, thresholds and free lists. Not the
+** step number and not the events already emitted. Two runs of one policy
+** with equal digests continue the same way under the same statements
+** (names compared by their text): what gcsim explore merges on.
+*/
+void sim_state_digest(const struct sim *s, uint64_t out[2]);
+
 /* Run the bookkeeping walker now; 0 when sound, else SIM_INTERNAL. */
 int sim_check(struct sim *s);
 

@@ -1,0 +1,77 @@
+/*
+** explore_int.h — what the explore/ modules share (not a public API).
+**
+** Invariants:
+**   - A skeleton's items are its objects in creation order; item i is bound
+**     to the name ex_name(i) ("a", "b", ...), which is program symbol i of
+**     every program built from it (ex_build interns them first, in order).
+**   - A move is one statement after the skeleton; a program is its
+**     skeleton, its moves from the root down, and `exit`.
+**   - A context's action catalog (ex_actions) is a pure function of the
+**     skeleton, the hooked item, the hook and the bounds.
+*/
+#ifndef GCSIM_EXPLORE_INT_H
+#define GCSIM_EXPLORE_INT_H
+
+#include <stdint.h>
+
+#include "gcsim/explore.h"
+#include "gcsim/program.h"
+
+#define EX_MAX_ITEMS (EX_MAX_OBJECTS + EX_MAX_WEAKREFS)
+
+struct ex_item {
+  uint8_t op;    /* GCS_NEW or GCS_WEAKREF_OP */
+  uint8_t kind;  /* new: enum gcs_kind; weakref: GCS_WEAKREF */
+  uint8_t flags; /* new: GCS_FLAG_* */
+  int8_t target, callback; /* weakref: items; callback -1 = none */
+};
+
+struct ex_skel {
+  int8_t threshold; /* index in bounds.thresholds, -1 = no threshold line */
+  uint8_t n;        /* items */
+  struct ex_item it[EX_MAX_ITEMS];
+};
+
+struct explore_space {
+  struct explore_bounds b;
+  struct ex_skel *sk;
+  uint64_t n, cap;
+};
+
+/* Moves: the statements after the skeleton. */
+enum ex_op { EXM_LINK = 1, EXM_ON, EXM_UNTRACK, EXM_DEL, EXM_COLLECT };
+enum ex_phase { EXP_LINK = 0, EXP_SCRIPT, EXP_UNTRACK, EXP_DROP };
+
+struct ex_move {
+  uint8_t op;   /* enum ex_op */
+  uint8_t x;    /* link: holder; on / untrack / del: item; collect: gen */
+  uint8_t y;    /* link: target; on: 0 finalize, 1 call */
+  uint8_t nact; /* on: actions */
+  uint16_t act[EX_MAX_ACTIONS]; /* on: indices in the context's catalog */
+};
+
+/* The actions a script on item x's hook may do (paths from self, arg,
+   names), in a fixed order. */
+struct ex_catalog {
+  struct gcs_action *a;
+  uint32_t n, cap;
+};
+
+const char *ex_name(uint32_t i);
+/* 0, or -1 when out of memory. */
+int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
+               uint32_t x, int call, struct ex_catalog *out);
+void ex_catalog_free(struct ex_catalog *c);
+
+/* Build skeleton + moves + exit into p (cleared first). catalogs[2x+hook]
+   is the catalog of item x's hook. 0, or -1 when out of memory. */
+int ex_build(struct gcs_program *p, const struct ex_skel *sk,
+             const struct explore_bounds *b, const struct ex_move *mv,
+             uint32_t nmv, const struct ex_catalog *catalogs);
+
+/* Whether an item's kind holds references / is tracked by gc. */
+int ex_container(uint8_t kind);
+int ex_gc_kind(uint8_t kind);
+
+#endif

@@ -1,0 +1,679 @@
+/*
+** search.c — the search: breadth first over the moves after each skeleton,
+** merging the nodes that reach a state already explored, and the threads
+** that share the skeletons out.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "gcsim/minimize.h"
+#include "gcsim/scenario.h"
+#include "gcsim/sim.h"
+#include "explore_int.h"
+
+#define NO_PARENT UINT32_MAX
+/* Nodes (programs to run) one skeleton may queue: 48 bytes each, so about
+   400 MB per thread at most. A skeleton that needs more makes the search
+   fail with EX_TOO_BIG (the bounds are refused), never run out of memory. */
+#define EX_MAX_NODES EXPLORE_MAX_NODES
+#define EX_TOO_BIG (-2)
+
+struct node {
+  uint32_t parent;
+  struct ex_move mv;
+  uint8_t phase, last_src, links_last, links_used, last_on, actions_used,
+      last_untrack, untracks_used, collects_used, nstmts;
+  uint16_t deleted; /* items whose name a `del` dropped */
+  uint64_t d[2];    /* the state's digest once run (both states: diff) */
+};
+
+/* A set of 128-bit keys (open addressing; {0,0} marks an empty cell). */
+struct kset {
+  uint64_t (*k)[2];
+  uint64_t n, cap;
+};
+
+static int kset_add(struct kset *s, const uint64_t key[2]) {
+  uint64_t k0 = key[0], k1 = key[1];
+  if (!k0 && !k1) k1 = 1;
+  if ((s->n + 1) * 2 > s->cap) {
+    uint64_t cap = s->cap ? s->cap * 2 : 1024;
+    uint64_t(*v)[2] = calloc((size_t)cap, sizeof *v);
+    if (!v) return -1;
+    for (uint64_t i = 0; i < s->cap; i++) {
+      if (!s->k[i][0] && !s->k[i][1]) continue;
+      uint64_t j = s->k[i][0] & (cap - 1);
+      while (v[j][0] || v[j][1]) j = (j + 1) & (cap - 1);
+      v[j][0] = s->k[i][0];
+      v[j][1] = s->k[i][1];
+    }
+    free(s->k);
+    s->k = v;
+    s->cap = cap;
+  }
+  uint64_t j = k0 & (s->cap - 1);
+  while (s->k[j][0] || s->k[j][1]) {
+    if (s->k[j][0] == k0 && s->k[j][1] == k1) return 0;
+    j = (j + 1) & (s->cap - 1);
+  }
+  s->k[j][0] = k0;
+  s->k[j][1] = k1;
+  s->n++;
+  return 1;
+}
+
+static void kset_clear(struct kset *s) {
+  if (s->k) memset(s->k, 0, (size_t)s->cap * sizeof *s->k);
+  s->n = 0;
+}
+
+/* One skeleton's results. */
+struct skres {
+  uint64_t programs, states, dominated, budget, violating, suppressed;
+  uint64_t set_hash;
+  uint32_t largest;
+  struct explore_group *g;
+  uint32_t ng;
+};
+
+struct shared {
+  const struct explore_config *c;
+  const struct explore_space *sp;
+  const uint64_t *idx;
+  uint64_t nidx;
+  struct skres *res;
+  atomic_uint_fast64_t next, done, programs, states;
+  atomic_uint largest;
+  atomic_int failed;
+  atomic_int expired; /* the time limit passed: workers stop */
+  atomic_int too_big; /* a skeleton needed more than EX_MAX_NODES nodes */
+};
+
+struct worker {
+  struct shared *sh;
+  const struct explore_bounds *b;
+  const struct ex_skel *sk;
+  struct sim *m[2];
+  struct gcs_program prog;
+  struct ex_catalog cat[2 * EX_MAX_ITEMS];
+  struct node *nodes;
+  uint32_t nn, capn;
+  struct kset set;
+  struct ex_move path[128];
+  struct gcs_buf out[2];
+  struct gcs_buf text;
+  struct skres *r;
+  int too_big; /* a skeleton needed more than EX_MAX_NODES nodes */
+};
+
+/* ---- findings ---- */
+
+static int record(struct worker *w, const char *key, uint32_t nstmts,
+                  int internal) {
+  struct skres *r = w->r;
+  /* the program up to the statement that showed it */
+  uint32_t keep = w->prog.nstmts;
+  w->prog.nstmts = nstmts;
+  w->text.len = 0;
+  scenario_print(&w->prog, &w->text);
+  w->prog.nstmts = keep;
+  if (w->text.oom) return -1;
+  const char *text = w->text.p ? w->text.p : "";
+  for (uint32_t i = 0; i < r->ng; i++) {
+    struct explore_group *g = &r->g[i];
+    if (strcmp(g->key, key)) continue;
+    g->programs++;
+    if (nstmts < g->nstmts || (nstmts == g->nstmts && strcmp(text, g->text) < 0)) {
+      char *t = strdup(text);
+      if (!t) return -1;
+      free(g->text);
+      g->text = t;
+      g->nstmts = nstmts;
+    }
+    return 0;
+  }
+  struct explore_group *v = realloc(r->g, (r->ng + 1) * sizeof *v);
+  if (!v) return -1;
+  r->g = v;
+  struct explore_group *g = &r->g[r->ng];
+  memset(g, 0, sizeof *g);
+  snprintf(g->key, sizeof g->key, "%s", key);
+  g->text = strdup(text);
+  if (!g->text) return -1;
+  g->nstmts = nstmts;
+  g->programs = 1;
+  g->internal = internal;
+  r->ng++;
+  return 0;
+}
+
+/* A violation (or a model error) at statement `upto` (1-based). */
+static int violation(struct worker *w, struct sim *m, uint32_t upto) {
+  const struct explore_config *c = w->sh->c;
+  const struct sim_violation *v = sim_violation(m);
+  char roles[MZ_ROLES_LEN];
+  mz_roles(v, roles, sizeof roles);
+  w->r->violating++;
+  if (c->sup && suppress_match(c->sup, c->policy_text[0], v, roles, NULL)) {
+    w->r->suppressed++;
+    return 0;
+  }
+  return record(w, roles, upto, 0);
+}
+
+/* The "ev" (or "op") of a JSONL line into out. */
+static void line_event(const char *line, size_t len, char *out, size_t n) {
+  if (!line) {
+    snprintf(out, n, "end");
+    return;
+  }
+  const char *ev = NULL;
+  for (size_t i = 0; i + 6 < len; i++)
+    if (!memcmp(line + i, "\"ev\":\"", 6)) {
+      ev = line + i + 6;
+      break;
+    }
+  if (!ev) {
+    snprintf(out, n, "op");
+    return;
+  }
+  size_t k = 0;
+  while (ev + k < line + len && ev[k] != '"') k++;
+  snprintf(out, n, "%.*s", (int)k, ev);
+}
+
+/* 0 when both streams are equal; else 1 and the group key. */
+static int streams_differ(const struct gcs_buf *a, const struct gcs_buf *b,
+                          char *key, size_t keylen) {
+  if (a->len == b->len && (!a->len || !memcmp(a->p, b->p, a->len))) return 0;
+  size_t i = 0, line = 0;
+  size_t n = a->len < b->len ? a->len : b->len;
+  while (i < n && a->p[i] == b->p[i]) {
+    if (a->p[i] == '\n') line = i + 1;
+    i++;
+  }
+  const char *la = line < a->len ? a->p + line : NULL;
+  const char *lb = line < b->len ? b->p + line : NULL;
+  size_t ea = la ? (size_t)((const char *)memchr(la, '\n', a->len - line) - la) : 0;
+  size_t eb = lb ? (size_t)((const char *)memchr(lb, '\n', b->len - line) - lb) : 0;
+  char x[64], y[64];
+  line_event(la, ea, x, sizeof x);
+  line_event(lb, eb, y, sizeof y);
+  snprintf(key, keylen, "%s | %s", x, y);
+  return 1;
+}
+
+/* ---- one node ---- */
+
+static void sink(void *user, const struct gcs_event *e, const char *jsonl,
+                 size_t len) {
+  (void)e;
+  buf_add(user, jsonl, len);
+}
+
+static int reset(struct worker *w, int side) {
+  const struct explore_config *c = w->sh->c;
+  struct sim_options opt;
+  memset(&opt, 0, sizeof opt);
+  opt.policy = c->pol[side];
+  opt.audit = SIM_AUDIT_NONE;
+  opt.max_objects = MZ_MAX_OBJECTS;
+  opt.max_actions = MZ_MAX_ACTIONS;
+  if (c->diff) {
+    w->out[side].len = 0;
+    opt.sink = sink;
+    opt.sink_user = &w->out[side];
+  } else {
+    opt.no_fingerprint = 1;
+  }
+  if (!w->m[side]) {
+    w->m[side] = sim_create(&opt);
+    return w->m[side] ? 0 : -1;
+  }
+  return sim_reset(w->m[side], &opt);
+}
+
+static void phase_key(const struct node *nd, const uint64_t d[2],
+                      uint64_t out[2]) {
+  uint8_t buf[16 + 12];
+  memcpy(buf, d, 16);
+  buf[16] = nd->phase;
+  buf[17] = nd->last_src;
+  buf[18] = nd->links_last;
+  buf[19] = nd->links_used;
+  buf[20] = nd->last_on;
+  buf[21] = nd->actions_used;
+  buf[22] = nd->last_untrack;
+  buf[23] = nd->untracks_used;
+  buf[24] = nd->collects_used;
+  buf[25] = (uint8_t)(nd->deleted & 0xff);
+  buf[26] = (uint8_t)(nd->deleted >> 8);
+  buf[27] = 0;
+  XXH128_hash_t h = XXH3_128bits(buf, sizeof buf);
+  out[0] = h.low64;
+  out[1] = h.high64;
+}
+
+static struct node *add_child(struct worker *w, uint32_t parent) {
+  if (w->nn >= EX_MAX_NODES) {
+    w->too_big = 1;
+    return NULL;
+  }
+  if (w->nn == w->capn) {
+    uint32_t cap = w->capn ? w->capn * 2 : 1024;
+    struct node *v = realloc(w->nodes, cap * sizeof *v);
+    if (!v) return NULL;
+    w->nodes = v;
+    w->capn = cap;
+  }
+  struct node *c = &w->nodes[w->nn++];
+  *c = w->nodes[parent];
+  c->parent = parent;
+  memset(&c->mv, 0, sizeof c->mv);
+  c->nstmts++;
+  return c;
+}
+
+/* The children of node i, in a fixed order. */
+static int expand(struct worker *w, uint32_t i) {
+  const struct explore_bounds *b = w->b;
+  const struct ex_skel *sk = w->sk;
+  struct node nd = w->nodes[i];
+  if (b->stmts && (uint32_t)nd.nstmts + 2 > b->stmts) return 0;
+  struct node *c;
+  /* links, holder by holder */
+  if (nd.phase <= EXP_LINK && nd.links_used < b->links)
+    for (uint32_t x = nd.last_src ? nd.last_src - 1u : 0; x < sk->n; x++) {
+      if (!ex_container(sk->it[x].kind)) continue;
+      uint32_t used = (nd.last_src == x + 1) ? nd.links_last : 0;
+      if (used >= b->slots) continue;
+      for (uint32_t y = 0; y < sk->n; y++) {
+        if (!(c = add_child(w, i))) return -1;
+        c->mv.op = EXM_LINK;
+        c->mv.x = (uint8_t)x;
+        c->mv.y = (uint8_t)y;
+        c->phase = EXP_LINK;
+        c->last_src = (uint8_t)(x + 1);
+        c->links_last = (uint8_t)(used + 1);
+        c->links_used++;
+      }
+    }
+  /* scripts, hook by hook: finalize (0) then call (1) of each item */
+  if (nd.phase <= EXP_SCRIPT && nd.actions_used < b->actions)
+    for (uint32_t h = nd.last_on; h < 2u * sk->n; h++) {
+      const struct ex_catalog *cat = &w->cat[h];
+      if (!cat->n) continue;
+      uint32_t room = b->actions - nd.actions_used;
+      uint16_t a[EX_MAX_ACTIONS];
+      for (uint32_t len = 1; len <= room; len++) {
+        memset(a, 0, sizeof a);
+        for (;;) {
+          if (!(c = add_child(w, i))) return -1;
+          c->mv.op = EXM_ON;
+          c->mv.x = (uint8_t)(h / 2);
+          c->mv.y = (uint8_t)(h % 2);
+          c->mv.nact = (uint8_t)len;
+          memcpy(c->mv.act, a, sizeof a);
+          c->phase = EXP_SCRIPT;
+          c->last_on = (uint8_t)(h + 1);
+          c->actions_used = (uint8_t)(nd.actions_used + len);
+          uint32_t k = 0; /* the next sequence (an odometer) */
+          while (k < len && ++a[k] == cat->n) a[k++] = 0;
+          if (k == len) break;
+        }
+      }
+    }
+  /* untracks, in item order */
+  if (nd.phase <= EXP_UNTRACK && nd.untracks_used < b->untracks)
+    for (uint32_t x = nd.last_untrack; x < sk->n; x++) {
+      if (!ex_gc_kind(sk->it[x].kind)) continue;
+      if (!(c = add_child(w, i))) return -1;
+      c->mv.op = EXM_UNTRACK;
+      c->mv.x = (uint8_t)x;
+      c->phase = EXP_UNTRACK;
+      c->last_untrack = (uint8_t)(x + 1);
+      c->untracks_used++;
+    }
+  /* dels and collects, in any order */
+  for (uint32_t x = 0; x < sk->n; x++) {
+    if (nd.deleted & (1u << x)) continue;
+    if (!(c = add_child(w, i))) return -1;
+    c->mv.op = EXM_DEL;
+    c->mv.x = (uint8_t)x;
+    c->phase = EXP_DROP;
+    c->deleted = (uint16_t)(nd.deleted | (1u << x));
+  }
+  if (nd.collects_used < b->collects)
+    for (uint32_t g = 0; g < 3; g++) {
+      if (!(b->gens & (1u << g))) continue;
+      if (!(c = add_child(w, i))) return -1;
+      c->mv.op = EXM_COLLECT;
+      c->mv.x = (uint8_t)g;
+      c->phase = EXP_DROP;
+      c->collects_used++;
+    }
+  return 0;
+}
+
+static void digest_both(struct worker *w, uint64_t d[2]) {
+  sim_state_digest(w->m[0], d);
+  if (!w->sh->c->diff) return;
+  uint64_t both[4];
+  both[0] = d[0];
+  both[1] = d[1];
+  sim_state_digest(w->m[1], both + 2);
+  XXH128_hash_t h = XXH3_128bits(both, sizeof both);
+  d[0] = h.low64;
+  d[1] = h.high64;
+}
+
+/* After the first `upto` statements: 0 to go on, 1 when the run stopped
+   (a finding recorded, or a budget overrun counted), -1 out of memory. */
+static int settle(struct worker *w, const enum sim_status st[2],
+                  uint32_t upto) {
+  struct skres *r = w->r;
+  char key[160];
+  if (w->sh->c->diff) {
+    if (streams_differ(&w->out[0], &w->out[1], key, sizeof key))
+      return record(w, key, upto, 0) ? -1 : 1;
+    if (st[0] == SIM_OK && st[1] == SIM_OK) return 0;
+    if (st[0] == SIM_VIOLATION) {
+      r->violating++; /* the same violation under both */
+      return 1;
+    }
+    if (st[0] == SIM_INTERNAL || st[1] == SIM_INTERNAL) {
+      struct sim *m = w->m[st[0] == SIM_INTERNAL ? 0 : 1];
+      snprintf(key, sizeof key, "internal: %.140s", sim_internal_error(m));
+      return record(w, key, upto, 1) ? -1 : 1;
+    }
+    r->budget++;
+    return 1;
+  }
+  switch (st[0]) {
+  case SIM_OK: return 0;
+  case SIM_VIOLATION:
+    return violation(w, w->m[0], sim_violation(w->m[0])->step) ? -1 : 1;
+  case SIM_INTERNAL:
+    snprintf(key, sizeof key, "internal: %.140s", sim_internal_error(w->m[0]));
+    return record(w, key, upto, 1) ? -1 : 1;
+  default:
+    r->budget++; /* a budget overrun (MZ_MAX_*): not a finding, as in fuzzing */
+    return 1;
+  }
+}
+
+static int run_node(struct worker *w, uint32_t i) {
+  const struct explore_config *c = w->sh->c;
+  struct skres *r = w->r;
+  uint32_t depth = 0;
+  for (uint32_t j = i; w->nodes[j].parent != NO_PARENT; j = w->nodes[j].parent) {
+    if (depth == sizeof w->path / sizeof w->path[0]) return -1;
+    w->path[depth++] = w->nodes[j].mv;
+  }
+  for (uint32_t a = 0, z = depth; a + 1 < z; a++, z--) {
+    struct ex_move t = w->path[a];
+    w->path[a] = w->path[z - 1];
+    w->path[z - 1] = t;
+  }
+  if (ex_build(&w->prog, w->sk, w->b, w->path, depth, w->cat)) return -1;
+  uint32_t n = w->prog.nstmts, prefix = n - 1;
+  r->programs++;
+  if (n > r->largest) r->largest = n;
+  int sides = c->diff ? 2 : 1;
+  enum sim_status st[2] = {SIM_OK, SIM_OK};
+  for (int s = 0; s < sides; s++) {
+    if (reset(w, s)) return -1;
+    for (uint32_t k = 0; k < prefix && st[s] == SIM_OK; k++)
+      st[s] = sim_step(w->m[s], &w->prog, k);
+  }
+  int stop = settle(w, st, prefix);
+  if (stop) return stop < 0 ? -1 : 0;
+  uint64_t d[2], k[2];
+  digest_both(w, d);
+  struct node *nd = &w->nodes[i];
+  if (c->no_merge) {
+    phase_key(nd, d, k);
+    goto fresh;
+  }
+  if (nd->parent != NO_PARENT) {
+    const struct node *p = &w->nodes[nd->parent];
+    if (p->d[0] == d[0] && p->d[1] == d[1]) {
+      r->dominated++; /* a no-op: the parent can do all it can */
+      return 0;
+    }
+  }
+  phase_key(nd, d, k);
+  int fresh = kset_add(&w->set, k);
+  if (fresh < 0) return -1;
+  if (!fresh) {
+    r->dominated++;
+    return 0;
+  }
+fresh:
+  nd->d[0] = d[0];
+  nd->d[1] = d[1];
+  r->states++;
+  r->set_hash += k[0];
+  for (int s = 0; s < sides; s++)
+    if (st[s] == SIM_OK) st[s] = sim_step(w->m[s], &w->prog, prefix);
+  if (settle(w, st, n) < 0) return -1;
+  return expand(w, i);
+}
+
+static int run_skeleton(struct worker *w, const struct ex_skel *sk,
+                        struct skres *r) {
+  memset(r, 0, sizeof *r);
+  w->sk = sk;
+  w->r = r;
+  for (uint32_t h = 0; h < 2 * EX_MAX_ITEMS; h++) ex_catalog_free(&w->cat[h]);
+  if (w->b->actions)
+    for (uint32_t x = 0; x < sk->n; x++) {
+      const struct ex_item *it = &sk->it[x];
+      if (it->op != GCS_NEW) continue;
+      if ((it->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY)) &&
+          ex_actions(sk, w->b, x, 0, &w->cat[2 * x]))
+        return -1;
+      if (ex_actions(sk, w->b, x, 1, &w->cat[2 * x + 1])) return -1;
+    }
+  kset_clear(&w->set);
+  w->nn = 0;
+  struct node *root;
+  if (!w->capn) {
+    w->nodes = malloc(1024 * sizeof *w->nodes);
+    if (!w->nodes) return -1;
+    w->capn = 1024;
+  }
+  root = &w->nodes[w->nn++];
+  memset(root, 0, sizeof *root);
+  root->parent = NO_PARENT;
+  root->nstmts = (uint8_t)(sk->n + (sk->threshold >= 0));
+  for (uint32_t i = 0; i < w->nn; i++) {
+    if (run_node(w, i)) return w->too_big ? EX_TOO_BIG : -1;
+    if ((i & 1023) == 1023 && atomic_load(&w->sh->expired)) return 1;
+  }
+  return 0;
+}
+
+static void *work(void *arg) {
+  struct worker *w = arg;
+  struct shared *sh = w->sh;
+  for (;;) {
+    uint64_t k = atomic_fetch_add(&sh->next, 1);
+    if (k >= sh->nidx || atomic_load(&sh->failed) ||
+        atomic_load(&sh->expired))
+      break;
+    struct skres *r = &sh->res[k];
+    int rc = run_skeleton(w, &sh->sp->sk[sh->idx[k]], r);
+    if (rc > 0) break;
+    if (rc) {
+      if (rc == EX_TOO_BIG) atomic_store(&sh->too_big, 1);
+      atomic_store(&sh->failed, 1);
+      break;
+    }
+    atomic_fetch_add(&sh->programs, r->programs);
+    atomic_fetch_add(&sh->states, r->states);
+    unsigned big = atomic_load(&sh->largest);
+    while (r->largest > big &&
+           !atomic_compare_exchange_weak(&sh->largest, &big, r->largest)) {
+    }
+    atomic_fetch_add(&sh->done, 1);
+  }
+  return NULL;
+}
+
+static void worker_free(struct worker *w) {
+  for (int s = 0; s < 2; s++) {
+    if (w->m[s]) sim_destroy(w->m[s]);
+    buf_free(&w->out[s]);
+  }
+  program_free(&w->prog);
+  for (uint32_t h = 0; h < 2 * EX_MAX_ITEMS; h++) ex_catalog_free(&w->cat[h]);
+  free(w->nodes);
+  free(w->set.k);
+  buf_free(&w->text);
+}
+
+/* ---- the run ---- */
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int merge(struct explore_result *r, const struct skres *s) {
+  r->programs += s->programs;
+  r->states += s->states;
+  r->dominated += s->dominated;
+  r->budget += s->budget;
+  r->violating += s->violating;
+  r->suppressed += s->suppressed;
+  r->set_hash += s->set_hash;
+  if (s->largest > r->largest) r->largest = s->largest;
+  for (uint32_t i = 0; i < s->ng; i++) {
+    const struct explore_group *g = &s->g[i];
+    size_t j;
+    for (j = 0; j < r->ng; j++)
+      if (!strcmp(r->g[j].key, g->key)) break;
+    if (j == r->ng) {
+      struct explore_group *v = realloc(r->g, (r->ng + 1) * sizeof *v);
+      if (!v) return -1;
+      r->g = v;
+      r->g[r->ng] = *g;
+      r->g[r->ng].text = strdup(g->text);
+      if (!r->g[r->ng].text) return -1;
+      r->ng++;
+      continue;
+    }
+    struct explore_group *h = &r->g[j];
+    h->programs += g->programs;
+    if (g->nstmts < h->nstmts ||
+        (g->nstmts == h->nstmts && strcmp(g->text, h->text) < 0)) {
+      char *t = strdup(g->text);
+      if (!t) return -1;
+      free(h->text);
+      h->text = t;
+      h->nstmts = g->nstmts;
+    }
+  }
+  return 0;
+}
+
+static int group_order(const void *a, const void *b) {
+  const struct explore_group *x = a, *y = b;
+  if (x->nstmts != y->nstmts) return x->nstmts < y->nstmts ? -1 : 1;
+  return strcmp(x->key, y->key);
+}
+
+int explore_run(const struct explore_config *c, const struct explore_space *sp,
+                uint32_t shard_i, uint32_t shard_n, uint32_t sample,
+                struct explore_result *r) {
+  memset(r, 0, sizeof *r);
+  if (!shard_n) shard_n = 1;
+  uint64_t n = 0;
+  uint64_t *idx = malloc((size_t)(sp->n ? sp->n : 1) * sizeof *idx);
+  if (!idx) return -1;
+  for (uint64_t k = 0, m = 0; k < sp->n; k++) {
+    if (k % shard_n != shard_i) continue;
+    if (!sample || m++ % sample == 0) idx[n++] = k;
+  }
+  struct shared sh;
+  memset(&sh, 0, sizeof sh);
+  sh.c = c;
+  sh.sp = sp;
+  sh.idx = idx;
+  sh.nidx = n;
+  sh.res = calloc((size_t)(n ? n : 1), sizeof *sh.res);
+  int nt = c->nthreads < 1 ? 1 : c->nthreads;
+  struct worker *w = calloc((size_t)nt, sizeof *w);
+  pthread_t *th = calloc((size_t)nt, sizeof *th);
+  int started = 0, rc = 0;
+  if (!sh.res || !w || !th) rc = -1;
+  for (int t = 0; !rc && t < nt; t++) {
+    w[t].sh = &sh;
+    w[t].b = &sp->b;
+    program_init(&w[t].prog);
+    buf_init(&w[t].out[0]);
+    buf_init(&w[t].out[1]);
+    buf_init(&w[t].text);
+    if (pthread_create(&th[t], NULL, work, &w[t])) {
+      atomic_store(&sh.failed, 1);
+      rc = -1;
+      break;
+    }
+    started++;
+  }
+  double t0 = now();
+  while (started && atomic_load(&sh.done) < n && !atomic_load(&sh.failed) &&
+         !atomic_load(&sh.expired)) {
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    double next = now() + (c->every_ms ? c->every_ms : 1000) / 1000.0;
+    while (now() < next && atomic_load(&sh.done) < n &&
+           !atomic_load(&sh.failed)) {
+      nanosleep(&ts, NULL);
+      if (c->time_limit > 0 && now() - t0 > c->time_limit) {
+        atomic_store(&sh.expired, 1);
+        break;
+      }
+    }
+    if (c->progress && atomic_load(&sh.done) < n) {
+      struct explore_progress p;
+      p.skeletons_done = atomic_load(&sh.done);
+      p.skeletons = n;
+      p.programs = atomic_load(&sh.programs);
+      p.states = atomic_load(&sh.states);
+      p.largest = atomic_load(&sh.largest);
+      p.seconds = now() - t0;
+      c->progress(c->progress_user, &p);
+    }
+  }
+  for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+  if (atomic_load(&sh.too_big)) rc = EX_TOO_BIG;
+  else if (atomic_load(&sh.failed)) rc = -1;
+  else if (atomic_load(&sh.done) < n) rc = 1; /* stopped by the time limit */
+  r->skeletons = n;
+  for (uint64_t k = 0; k < n && sh.res; k++) {
+    if (rc >= 0 && merge(r, &sh.res[k])) rc = -1;
+    for (uint32_t i = 0; i < sh.res[k].ng; i++) free(sh.res[k].g[i].text);
+    free(sh.res[k].g);
+  }
+  if (r->ng) qsort(r->g, r->ng, sizeof *r->g, group_order);
+  for (int t = 0; w && t < started; t++) worker_free(&w[t]);
+  free(w);
+  free(th);
+  free(sh.res);
+  free(idx);
+  return rc;
+}
+
+void explore_result_free(struct explore_result *r) {
+  for (size_t i = 0; i < r->ng; i++) free(r->g[i].text);
+  free(r->g);
+  memset(r, 0, sizeof *r);
+}
