@@ -63,6 +63,9 @@ static int parse_xopts(const char *cmd, int argc, char **argv, int npos,
       snprintf(opt, sizeof opt, "%.*s", (int)(eq - a), a);
       a = opt;
       v = eq + 1;
+    } else if (!strncmp(a, "-j", 2) && a[2]) { /* -jN */
+      v = a + 2;
+      a = "-j";
     } else {
       if (i + 1 >= argc) return bad_usage("%s needs a value", a);
       v = argv[++i];
@@ -147,8 +150,8 @@ static double seconds(void) {
 static int too_big(int rc) {
   if (rc == -2) {
     fprintf(stderr,
-            "gcsim explore: refused: one skeleton has more than %u programs "
-            "to queue (the scripts' catalogs multiply: lower --actions, "
+            "gcsim explore: refused: one skeleton has more than %u states "
+            "(the scripts' catalogs multiply: lower --actions, "
             "--path-steps, or narrow --acts and --roots)\n",
             EXPLORE_MAX_NODES);
     return 2;
@@ -239,15 +242,22 @@ static int rep_program(const char *policy, const char *text,
   return scenario_parse(full->p, full->len, "explore", p, err, sizeof err);
 }
 
+/* DIR/NN-KEY.gcs, the key's '/' as '.', " | " as "-vs-". */
 static void file_name(char *out, size_t len, const char *dir, size_t i,
                       const char *key) {
   char clean[100];
   size_t k = 0;
-  for (const char *c = key; *c && k + 1 < sizeof clean; c++)
-    clean[k++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-                                *c == '-'
-                            ? *c
-                            : '_');
+  for (const char *c = key; *c && k + 5 < sizeof clean; c++) {
+    if (*c == ' ') continue;
+    if (*c == '|') {
+      memcpy(clean + k, "-vs-", 4);
+      k += 4;
+      continue;
+    }
+    int ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+             *c == '-' || *c == '_';
+    clean[k++] = ok ? *c : '.';
+  }
   clean[k] = '\0';
   snprintf(out, len, "%s/%02zu-%s.gcs", dir, i + 1, clean);
 }

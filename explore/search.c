@@ -18,9 +18,10 @@
 #include "explore_int.h"
 
 #define NO_PARENT UINT32_MAX
-/* Nodes (programs to run) one skeleton may queue: 48 bytes each, so about
-   400 MB per thread at most. A skeleton that needs more makes the search
-   fail with EX_TOO_BIG (the bounds are refused), never run out of memory. */
+/* Nodes (programs whose states were new) one skeleton may keep: 48 bytes
+   each and 32 in the set, so about 1.3 GB per thread at most. A skeleton
+   that needs more makes the search fail with EX_TOO_BIG (the bounds are
+   refused), never run out of memory. */
 #define EX_MAX_NODES EXPLORE_MAX_NODES
 #define EX_TOO_BIG (-2)
 
@@ -110,6 +111,7 @@ struct worker {
   struct gcs_buf text;
   struct skres *r;
   int too_big; /* a skeleton needed more than EX_MAX_NODES nodes */
+  int pending; /* a child waits at nodes[nn] to be run */
 };
 
 /* ---- findings ---- */
@@ -260,23 +262,43 @@ static void phase_key(const struct node *nd, const uint64_t d[2],
   out[1] = h.high64;
 }
 
-static struct node *add_child(struct worker *w, uint32_t parent) {
-  if (w->nn >= EX_MAX_NODES) {
+static int run_node(struct worker *w, uint32_t i);
+
+/* Run the child waiting at nodes[nn] (add_child made it); keep it (nn++)
+   when its state is new. 0, or -1 (out of memory, too many nodes). */
+static int flush(struct worker *w) {
+  if (!w->pending) return 0;
+  w->pending = 0;
+  int rc = run_node(w, w->nn);
+  if (rc < 0) return -1;
+  if (rc == 0) return 0;
+  if (w->nn + 1 >= EX_MAX_NODES) {
     w->too_big = 1;
-    return NULL;
+    return -1;
   }
-  if (w->nn == w->capn) {
+  w->nn++;
+  return 0;
+}
+
+/* The next child of node `parent`, at nodes[nn] (not yet kept): the one
+   before it is run first. Children run in the order they are made, so the
+   search is breadth first, and only the nodes whose states are new take
+   memory. */
+static struct node *add_child(struct worker *w, uint32_t parent) {
+  if (flush(w)) return NULL;
+  if (w->nn + 1 >= w->capn) {
     uint32_t cap = w->capn ? w->capn * 2 : 1024;
     struct node *v = realloc(w->nodes, cap * sizeof *v);
     if (!v) return NULL;
     w->nodes = v;
     w->capn = cap;
   }
-  struct node *c = &w->nodes[w->nn++];
+  struct node *c = &w->nodes[w->nn];
   *c = w->nodes[parent];
   c->parent = parent;
   memset(&c->mv, 0, sizeof c->mv);
   c->nstmts++;
+  w->pending = 1;
   return c;
 }
 
@@ -287,6 +309,7 @@ static int expand(struct worker *w, uint32_t i) {
   struct node nd = w->nodes[i];
   if (b->stmts && (uint32_t)nd.nstmts + 2 > b->stmts) return 0;
   struct node *c;
+  w->pending = 0;
   /* links, holder by holder */
   if (nd.phase <= EXP_LINK && nd.links_used < b->links)
     for (uint32_t x = nd.last_src ? nd.last_src - 1u : 0; x < sk->n; x++) {
@@ -358,7 +381,7 @@ static int expand(struct worker *w, uint32_t i) {
       c->phase = EXP_DROP;
       c->collects_used++;
     }
-  return 0;
+  return flush(w);
 }
 
 static void digest_both(struct worker *w, uint64_t d[2]) {
@@ -408,6 +431,8 @@ static int settle(struct worker *w, const enum sim_status st[2],
   }
 }
 
+/* Run node i: -1 out of memory; 1 when its state is new (to be kept and
+   extended), else 0. */
 static int run_node(struct worker *w, uint32_t i) {
   const struct explore_config *c = w->sh->c;
   struct skres *r = w->r;
@@ -463,7 +488,7 @@ fresh:
   for (int s = 0; s < sides; s++)
     if (st[s] == SIM_OK) st[s] = sim_step(w->m[s], &w->prog, prefix);
   if (settle(w, st, n) < 0) return -1;
-  return expand(w, i);
+  return 1;
 }
 
 static int run_skeleton(struct worker *w, const struct ex_skel *sk,
@@ -483,19 +508,20 @@ static int run_skeleton(struct worker *w, const struct ex_skel *sk,
     }
   kset_clear(&w->set);
   w->nn = 0;
-  struct node *root;
   if (!w->capn) {
     w->nodes = malloc(1024 * sizeof *w->nodes);
     if (!w->nodes) return -1;
     w->capn = 1024;
   }
-  root = &w->nodes[w->nn++];
+  struct node *root = &w->nodes[0];
   memset(root, 0, sizeof *root);
   root->parent = NO_PARENT;
   root->nstmts = (uint8_t)(sk->n + (sk->threshold >= 0));
+  w->pending = 1;
+  if (flush(w)) return w->too_big ? EX_TOO_BIG : -1;
   for (uint32_t i = 0; i < w->nn; i++) {
-    if (run_node(w, i)) return w->too_big ? EX_TOO_BIG : -1;
-    if ((i & 1023) == 1023 && atomic_load(&w->sh->expired)) return 1;
+    if (expand(w, i)) return w->too_big ? EX_TOO_BIG : -1;
+    if ((i & 255) == 255 && atomic_load(&w->sh->expired)) return 1;
   }
   return 0;
 }

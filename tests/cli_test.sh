@@ -111,6 +111,26 @@ check "pyodide: no C probe" 2 "the C probe cannot be built for WebAssembly" "$g"
 check "bad --probe" 2 "--probe takes c, python or auto, not 'rust'" "$g" confirm "$s" --probe rust
 check "differential: bad --probe" 2 "--probe takes c, python or auto" "$g" differential --probe x
 check "missing interpreter" 2 "^gcsim confirm: $tmp/python9: not a usable Python interpreter \(cannot run it\)" "$g" confirm "$s" --python "$tmp/python9"
+# explore and diff: bounds that contradict each other or are absurd, a
+# space over the budget, shards that do not combine: exit 2, nothing run
+check "explore: no policy" 2 "explore needs --policy P" "$g" explore --objects 2
+check "explore: objects 0" 2 "^gcsim explore: --objects 0: a program needs an object" "$g" explore --policy cpython-3.13 --objects 0
+check "explore: absurd objects" 2 "^gcsim explore: --objects 99: not a number in 0..6" "$g" explore --policy cpython-3.13 --objects 99
+check "explore: links without slots" 2 "--links without --slots" "$g" explore --policy cpython-3.13 --slots 0
+check "explore: unknown kind" 2 "--kinds: unknown 'tuple'" "$g" explore --policy cpython-3.13 --kinds=object,tuple
+check "explore: unknown policy" 2 "unknown policy" "$g" explore --policy cpython-2.5
+check "explore: bad shard" 2 "--shard 3/3: not I/N" "$g" explore --policy cpython-3.13 --shard 3/3
+check "explore: over the budget" 2 "^gcsim explore: refused: (these bounds would take about [0-9]+ s .* over --budget 60 s|a pilot of 32 of the 21930 skeletons alone took more than --budget 60 s)" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 1 --links 3 --budget 60
+check "explore: a skeleton too big" 2 "refused: one skeleton has more than [0-9]+ programs" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 0 --kinds object --actions 3 --acts weakref --roots self --path-steps 2 --budget 0
+check "diff: one policy" 2 "diff needs two policies" "$g" diff cpython-3.13
+check "diff: unknown option" 2 "unknown option '--frob'" "$g" diff cpython-3.13 cpython-3.15 --frob 1
+check "explore: clean space" 0 "" "$g" explore --policy cpython-3.8 --objects 1 --weakrefs 1 --links 1 -q --cert "$tmp/c.cert"
+grep -q "^fingerprint: [0-9a-f]\{16\}$" "$tmp/out" && cmp -s <(sed -n '/^== certificate/,$p' "$tmp/out" | tail -n +2) "$tmp/c.cert" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL explore prints and writes its certificate"; }
+check "explore: bpo-38006 found" 1 "" "$g" explore --policy cpython-3.8b4 --objects 2 --weakrefs 1 --links 3 --slots 3 --kinds object,function,leaf -q -o "$tmp/found"
+grep -q "^== 1. violation call-after-clear/function/weakref/delete_garbage: 6 statements" "$tmp/out" && check "explore: its program replays" 1 "" "$g" run "$tmp/found/01-call-after-clear.function.weakref.delete_garbage.gcs"
+check "explore: shard 0/2" 0 "" "$g" explore --policy cpython-3.8 --objects 1 --weakrefs 1 --links 1 -q --shard 0/2 --cert "$tmp/s0.cert"
+check "combine: shard missing" 2 "s0.cert:1: shard 1/2 is missing" "$g" explore --combine "$tmp/s0.cert"
+check "combine: not a certificate" 2 "bpo38006.gcs:1: not a certificate line" "$g" explore --combine "$s"
 # at scale: an error on the last of 300,001 lines is reported there before
 # anything runs; a file over the documented limit (64 MiB) is refused whole
 python3 -c '

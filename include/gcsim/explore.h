@@ -45,7 +45,7 @@
 #define EX_MAX_ACTIONS 4
 #define EX_MAX_PATH_STEPS 2
 #define EX_MAX_THRESHOLDS 4
-#define EXPLORE_MAX_NODES (1u << 23) /* programs queued for one skeleton */
+#define EXPLORE_MAX_NODES (1u << 24) /* new states kept for one skeleton */
 
 /* Roots a script path may start from. */
 #define EX_ROOT_SELF 1u
@@ -140,7 +140,7 @@ struct explore_result {
 ** Explore the skeletons whose index is shard_i modulo shard_n (0/1: all),
 ** or, with sample > 0, only every sample-th of those (an estimate's pilot).
 ** Returns 0; 1 when the time limit stopped it (r is then partial); -2 when
-** one skeleton alone has more programs to queue than the search holds
+** one skeleton alone has more new states than the search keeps
 ** (EXPLORE_MAX_NODES: the bounds are too large); -1 when out of memory or
 ** a thread could not start.
 */
