@@ -32,6 +32,8 @@ struct xopts {
   double budget;
   const char *sup, *outdir, *certfile;
   int quiet;
+  int static_scripts; /* --scripts text */
+  uint32_t max_states;
 };
 
 static const char *const bound_names[] = {
@@ -103,6 +105,16 @@ static int parse_xopts(const char *cmd, int argc, char **argv, int npos,
       if (*end || s < 0 || s > 1e7)
         return bad_usage("--budget %s: not a number of seconds (0: none)", v);
       o->budget = s;
+    } else if (!strcmp(a, "--max-states")) {
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 16 || n > (long)EXPLORE_MAX_NODES)
+        return bad_usage("--max-states %s: not in 16..16777216", v);
+      o->max_states = (uint32_t)n;
+    } else if (!strcmp(a, "--scripts")) {
+      if (strcmp(v, "run") && strcmp(v, "text"))
+        return bad_usage("--scripts takes run or text, not '%s'", v);
+      o->static_scripts = !strcmp(v, "text");
     } else if (!strcmp(a, "--suppressions")) {
       o->sup = v;
     } else if (!strcmp(a, "-o")) {
@@ -150,7 +162,8 @@ static double seconds(void) {
 static int too_big(int rc) {
   if (rc == -2) {
     fprintf(stderr,
-            "gcsim explore: refused: one skeleton has more than %u states "
+            "gcsim explore: refused: one skeleton has more than --max-states "
+            "(default %u) states "
             "(the scripts' catalogs multiply: lower --actions, "
             "--path-steps, or narrow --acts and --roots)\n",
             EXPLORE_MAX_NODES);
@@ -208,7 +221,21 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
       fprintf(stderr, "explore: %llu skeletons, about %.0f s (pilot)\n",
               (unsigned long long)mine, est);
   }
-  int rc = explore_run(c, sp, o->shard_i, o->shard_n, 0, r);
+  struct explore_config mc = *c;
+  mc.time_limit = o->budget; /* a pilot cannot tell with few skeletons */
+  double t0 = seconds();
+  int rc = explore_run(&mc, sp, o->shard_i, o->shard_n, 0, r);
+  if (rc == 1) {
+    fprintf(stderr,
+            "gcsim explore: refused: --budget %.0f s spent after %llu "
+            "programs (%llu states); the space is larger. Lower a bound, "
+            "split the space with --shard I/N, or raise --budget (0: no "
+            "limit)\n",
+            seconds() - t0 > o->budget ? o->budget : seconds() - t0,
+            (unsigned long long)r->programs, (unsigned long long)r->states);
+    explore_result_free(r);
+    return 2;
+  }
   if (rc) {
     explore_result_free(r);
     return too_big(rc);
@@ -304,6 +331,8 @@ int cmd_explore(int argc, char **argv) {
     return 2;
   }
   c.sup = &h.sup;
+  c.static_scripts = o.static_scripts;
+  c.max_states = o.max_states;
   c.nthreads = o.nj;
   c.progress = o.quiet ? NULL : progress;
   c.every_ms = isatty(2) ? 2000 : 10000;
@@ -444,6 +473,7 @@ int cmd_diff(int argc, char **argv) {
     snprintf(c.policy_text[k], sizeof c.policy_text[k], "%s", o.policy[k]);
   }
   if (make_outdir(o.outdir)) return 2;
+  c.max_states = o.max_states;
   c.nthreads = o.nj;
   c.progress = o.quiet ? NULL : progress;
   c.every_ms = isatty(2) ? 2000 : 10000;

@@ -19,7 +19,7 @@
 #define CERT_GROUPS_MAX 256
 
 struct cert {
-  char mode[16];
+  char mode[24];
   char policies[600];
   char bounds[600];
   uint64_t skeletons, programs, states, dominated, budget, violating,
@@ -66,7 +66,10 @@ void explore_cert(const struct explore_config *c,
                   char *out, size_t len) {
   struct cert k;
   memset(&k, 0, sizeof k);
-  snprintf(k.mode, sizeof k.mode, "%s", c->diff ? "diff" : "violations");
+  snprintf(k.mode, sizeof k.mode, "%s",
+           c->diff ? "diff"
+           : c->static_scripts && b->actions ? "violations-text"
+                                             : "violations");
   if (c->diff)
     snprintf(k.policies, sizeof k.policies, "%s %s", c->policy_text[0],
              c->policy_text[1]);

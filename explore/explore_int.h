@@ -51,11 +51,33 @@ struct ex_move {
   uint16_t act[EX_MAX_ACTIONS]; /* on: indices in the context's catalog */
 };
 
+/*
+** Scripts chosen at run time (explore's violations mode): an `on` move
+** attaches an open script, and a node's assignment says what its scripts
+** do so far. Hook h is item h/2's finalize (h even) or call (h odd).
+** Action i of the assignment is the next action of hook hook[i]'s script,
+** catalog entry act[i]; unless pinned, it stands for every entry of its
+** catalog that did the same thing (resolved every path to the same
+** objects) where the script first ran it, and the search splits it into
+** those entries, pinned, the first time they would differ.
+*/
+struct ex_assign {
+  uint8_t n;                      /* actions in all */
+  uint8_t hook[EX_MAX_ACTIONS];
+  uint16_t act[EX_MAX_ACTIONS];
+  uint8_t pinned;                 /* bit i: action i stands for itself */
+  uint32_t closed;                /* bit h: hook h's script has ended */
+};
+
 /* The actions a script on item x's hook may do (paths from self, arg,
    names), in a fixed order. */
 struct ex_catalog {
   struct gcs_action *a;
   uint32_t n, cap;
+  uint16_t (*pi)[3];      /* per action: its paths a, b, c in `paths`
+                             (UINT16_MAX: none) */
+  struct gcs_path *paths; /* the context's paths */
+  uint32_t npaths;
 };
 
 const char *ex_name(uint32_t i);
@@ -65,10 +87,15 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
 void ex_catalog_free(struct ex_catalog *c);
 
 /* Build skeleton + moves + exit into p (cleared first). catalogs[2x+hook]
-   is the catalog of item x's hook. 0, or -1 when out of memory. */
+   is the catalog of item x's hook. as: NULL, the scripts are the moves'
+   own actions; else the assignment's (and `clean` leaves out the `on`
+   statements whose scripts have no action: they never ran). script_hook,
+   when not NULL, gets the hook of each of p's scripts. 0, or -1 when out
+   of memory. */
 int ex_build(struct gcs_program *p, const struct ex_skel *sk,
              const struct explore_bounds *b, const struct ex_move *mv,
-             uint32_t nmv, const struct ex_catalog *catalogs);
+             uint32_t nmv, const struct ex_catalog *catalogs,
+             const struct ex_assign *as, int clean, uint8_t *script_hook);
 
 /* Whether an item's kind holds references / is tracked by gc. */
 int ex_container(uint8_t kind);

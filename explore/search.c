@@ -31,6 +31,9 @@ struct node {
   uint8_t phase, last_src, links_last, links_used, last_on, actions_used,
       last_untrack, untracks_used, collects_used, nstmts;
   uint16_t deleted; /* items whose name a `del` dropped */
+  uint8_t ons;      /* `on` moves (scripts chosen at run time) */
+  uint8_t exit_only; /* a choice made during `exit`: run, never extended */
+  struct ex_assign as; /* what its scripts do (scripts chosen at run time) */
   uint64_t d[2];    /* the state's digest once run (both states: diff) */
 };
 
@@ -112,6 +115,25 @@ struct worker {
   struct skres *r;
   int too_big; /* a skeleton needed more than EX_MAX_NODES nodes */
   int pending; /* a child waits at nodes[nn] to be run */
+  int expired; /* stopped by the time limit */
+  uint64_t told_programs, told_states; /* what progress already counted */
+  /* scripts chosen at run time (violations; explore_config.static_scripts
+     off): */
+  int lazy;
+  uint32_t depth;                      /* moves in path */
+  uint8_t script_hook[2 * EX_MAX_ITEMS]; /* program script -> hook */
+  const struct node *running;          /* whose assignment the run uses */
+  uint8_t cls_seen[EX_MAX_ACTIONS];    /* action i ran in this run */
+  uint8_t *cls;                        /* per action i, the catalog entries
+                                          that did what it did (maxcat) */
+  uint32_t *outs;                      /* outcomes, 4 per catalog entry */
+  uint32_t *table;                     /* classes: a hash table */
+  uint32_t maxcat;
+  uint32_t *pk;                        /* peeks, one per context path */
+  uint32_t cappk;
+  struct ex_assign *choices;           /* a stack of children to run */
+  uint32_t nchoices, capchoices;
+  struct gcs_program clean;            /* a finding as printed */
 };
 
 /* ---- findings ---- */
@@ -119,12 +141,29 @@ struct worker {
 static int record(struct worker *w, const char *key, uint32_t nstmts,
                   int internal) {
   struct skres *r = w->r;
-  /* the program up to the statement that showed it */
-  uint32_t keep = w->prog.nstmts;
-  w->prog.nstmts = nstmts;
+  /* the program up to the statement that showed it; with scripts chosen
+     at run time, without the `on`s whose scripts never ran */
+  struct gcs_program *p = &w->prog;
+  if (w->lazy) {
+    if (ex_build(&w->clean, w->sk, w->b, w->path, w->depth, w->cat,
+                 &w->running->as, 1, NULL))
+      return -1;
+    uint32_t base = w->sk->n + (w->sk->threshold >= 0 ? 1u : 0u), gone = 0;
+    for (uint32_t m = 0; m < w->depth && base + m < nstmts; m++) {
+      if (w->path[m].op != EXM_ON) continue;
+      uint32_t h = 2u * w->path[m].x + w->path[m].y, used = 0;
+      for (uint32_t i = 0; i < w->running->as.n; i++)
+        used += w->running->as.hook[i] == h;
+      gone += !used;
+    }
+    nstmts -= gone;
+    p = &w->clean;
+  }
+  uint32_t keep = p->nstmts;
+  p->nstmts = nstmts;
   w->text.len = 0;
-  scenario_print(&w->prog, &w->text);
-  w->prog.nstmts = keep;
+  scenario_print(p, &w->text);
+  p->nstmts = keep;
   if (w->text.oom) return -1;
   const char *text = w->text.p ? w->text.p : "";
   for (uint32_t i = 0; i < r->ng; i++) {
@@ -219,6 +258,9 @@ static void sink(void *user, const struct gcs_event *e, const char *jsonl,
   buf_add(user, jsonl, len);
 }
 
+static int on_action(void *user, struct sim *s, uint32_t script, uint32_t k,
+                     uint32_t self, uint32_t arg);
+
 static int reset(struct worker *w, int side) {
   const struct explore_config *c = w->sh->c;
   struct sim_options opt;
@@ -234,6 +276,10 @@ static int reset(struct worker *w, int side) {
   } else {
     opt.no_fingerprint = 1;
   }
+  if (w->lazy) {
+    opt.on_action = on_action;
+    opt.on_action_user = w;
+  }
   if (!w->m[side]) {
     w->m[side] = sim_create(&opt);
     return w->m[side] ? 0 : -1;
@@ -241,9 +287,190 @@ static int reset(struct worker *w, int side) {
   return sim_reset(w->m[side], &opt);
 }
 
+/* ---- scripts chosen at run time ---- */
+
+#define EX_VIOL 0x80000000u
+
+static uint32_t peek(const struct sim *s, const struct gcs_path *p,
+                     uint32_t self, uint32_t arg, int is_call) {
+  uint32_t x;
+  return sim_peek_path(s, p, self, arg, is_call, &x) ? (x | EX_VIOL) : x;
+}
+
+/* What catalog entry e would do now, as 4 numbers: its kind, and the
+   objects its paths reach, in the order the model resolves them (a path it
+   would not resolve is UINT32_MAX). Two actions with the same outcome do
+   the same: what they change and what they read depend on those objects
+   only. pk[j]: what the context's path j reaches now (peek). */
+static void outcome(const struct sim *s, const struct ex_catalog *cat,
+                    uint32_t e, const uint32_t *pk, uint32_t o[4]) {
+  const struct gcs_action *a = &cat->a[e];
+  const uint16_t *pi = cat->pi[e];
+  o[0] = a->act | (uint32_t)a->gen << 8;
+  o[1] = o[2] = o[3] = UINT32_MAX;
+  switch (a->act) {
+  case GCS_A_TOUCH:
+  case GCS_A_KEEP:
+  case GCS_A_CALL: o[1] = pk[pi[0]]; break;
+  case GCS_A_DROP:
+    if (a->a.root == GCS_ROOT_NAME && !a->a.nsteps) { /* drops the name */
+      o[0] |= 1u << 16;
+      o[1] = sim_name_object(s, a->a.sym);
+    } else {
+      o[1] = pk[pi[0]];
+    }
+    break;
+  case GCS_A_LINK:
+  case GCS_A_UNLINK:
+    o[1] = pk[pi[0]];
+    if (o[1] && !(o[1] & EX_VIOL)) o[2] = pk[pi[1]];
+    break;
+  case GCS_A_WEAKREF:
+    o[1] = pk[pi[0]];
+    if (o[1] && !(o[1] & EX_VIOL)) o[2] = pk[pi[1]];
+    if (o[1] && !(o[1] & EX_VIOL) && o[2] && !(o[2] & EX_VIOL))
+      o[3] = a->has_c ? pk[pi[2]] : 0;
+    break;
+  default: break;
+  }
+}
+
+/* pk[j] for every path of the context, now. */
+static void peek_all(const struct sim *s, const struct ex_catalog *cat,
+                     uint32_t self, uint32_t arg, uint32_t *pk) {
+  for (uint32_t j = 0; j < cat->npaths; j++)
+    pk[j] = peek(s, &cat->paths[j], self, arg, 0);
+}
+
+static int push_choice(struct worker *w, const struct ex_assign *a) {
+  if (w->nchoices == w->capchoices) {
+    uint32_t cap = w->capchoices ? w->capchoices * 2 : 256;
+    struct ex_assign *v = realloc(w->choices, cap * sizeof *v);
+    if (!v) return -1;
+    w->choices = v;
+    w->capchoices = cap;
+  }
+  w->choices[w->nchoices++] = *a;
+  return 0;
+}
+
+static int grow_scratch(struct worker *w, uint32_t n) {
+  if (n <= w->maxcat) return 0;
+  uint8_t *c = realloc(w->cls, (size_t)n * EX_MAX_ACTIONS);
+  if (c) w->cls = c;
+  uint32_t *o = realloc(w->outs, (size_t)n * 4 * sizeof *o);
+  if (o) w->outs = o;
+  uint32_t *t = realloc(w->table, (size_t)n * 2 * sizeof *t);
+  if (t) w->table = t;
+  if (!c || !o || !t) return -1;
+  w->maxcat = n;
+  return 0;
+}
+
+/*
+** sim_options.on_action. Before action k of a script: the assignment's
+** action, which goes on when it does what it did the first time this run
+** ran it (for every catalog entry it stands for), else the run pauses and
+** the entries are split, pinned. After the script's determined actions:
+** an open script pauses the run and offers one action per class of catalog
+** entries that do the same thing here, and (after one action at least)
+** the end of the script.
+*/
+static int on_action(void *user, struct sim *s, uint32_t script, uint32_t k,
+                     uint32_t self, uint32_t arg) {
+  struct worker *w = user;
+  if (script >= 2 * EX_MAX_ITEMS || w->too_big) return 0;
+  uint32_t h = w->script_hook[script];
+  const struct ex_assign *as = &w->running->as;
+  const struct ex_catalog *cat = &w->cat[h];
+  if (grow_scratch(w, cat->n)) {
+    w->too_big = -1; /* out of memory: the run pauses, the search fails */
+    return 1;
+  }
+  if (cat->npaths > w->cappk) {
+    uint32_t *v = realloc(w->pk, cat->npaths * sizeof *v);
+    if (!v) {
+      w->too_big = -1;
+      return 1;
+    }
+    w->pk = v;
+    w->cappk = cat->npaths;
+  }
+  uint32_t *pk = w->pk;
+  uint32_t idx[EX_MAX_ACTIONS], m = 0;
+  for (uint32_t i = 0; i < as->n; i++)
+    if (as->hook[i] == h) idx[m++] = i;
+  uint32_t o[4], rep[4];
+  if (k < m) {
+    uint32_t i = idx[k];
+    if (as->pinned & (1u << i)) return 0;
+    peek_all(s, cat, self, arg, pk);
+    outcome(s, cat, as->act[i], pk, rep);
+    uint8_t *row = w->cls + (size_t)i * w->maxcat;
+    if (!w->cls_seen[i]) { /* its first run: the entries it stands for */
+      w->cls_seen[i] = 1;
+      for (uint32_t e = 0; e < cat->n; e++) {
+        outcome(s, cat, e, pk, o);
+        row[e] = !memcmp(o, rep, sizeof o);
+      }
+      return 0;
+    }
+    int split = 0;
+    for (uint32_t e = 0; e < cat->n && !split; e++)
+      if (row[e]) {
+        outcome(s, cat, e, pk, o);
+        split = memcmp(o, rep, sizeof o) != 0;
+      }
+    if (!split) return 0;
+    for (uint32_t e = 0; e < cat->n; e++)
+      if (row[e]) {
+        struct ex_assign c = *as;
+        c.act[i] = (uint16_t)e;
+        c.pinned = (uint8_t)(c.pinned | (1u << i));
+        if (push_choice(w, &c)) w->too_big = -1;
+      }
+    return 1;
+  }
+  if (((as->closed >> h) & 1u) || as->n >= w->b->actions) return 0;
+  /* the classes, by a hash table of outcomes; each class's first entry */
+  uint32_t size = 1;
+  while (size < 2 * cat->n) size *= 2;
+  if (size > 2 * w->maxcat) size /= 2;
+  for (uint32_t j = 0; j < size; j++) w->table[j] = UINT32_MAX;
+  peek_all(s, cat, self, arg, pk);
+  for (uint32_t e = 0; e < cat->n; e++) {
+    uint32_t *oe = w->outs + 4 * (size_t)e;
+    outcome(s, cat, e, pk, oe);
+    uint32_t j = (uint32_t)XXH3_64bits(oe, 16) & (size - 1);
+    while (w->table[j] != UINT32_MAX &&
+           memcmp(w->outs + 4 * (size_t)w->table[j], oe, 16))
+      j = (j + 1) & (size - 1);
+    if (w->table[j] != UINT32_MAX) continue; /* a class seen before */
+    w->table[j] = e;
+    struct ex_assign c = *as;
+    c.hook[c.n] = (uint8_t)h;
+    c.act[c.n] = (uint16_t)e;
+    c.n++;
+    if (push_choice(w, &c)) w->too_big = -1;
+  }
+  if (k >= 1) { /* the script ends here */
+    struct ex_assign c = *as;
+    c.closed |= 1u << h;
+    if (push_choice(w, &c)) w->too_big = -1;
+  }
+  return 1;
+}
+
 static void phase_key(const struct node *nd, const uint64_t d[2],
                       uint64_t out[2]) {
-  uint8_t buf[16 + 12];
+  uint8_t buf[16 + 12 + 1 + sizeof nd->as];
+  memset(buf, 0, sizeof buf);
+  memcpy(buf + 28, &nd->ons, 1);
+  memcpy(buf + 29, &nd->as.n, 1);
+  memcpy(buf + 30, nd->as.hook, sizeof nd->as.hook);
+  memcpy(buf + 30 + sizeof nd->as.hook, nd->as.act, sizeof nd->as.act);
+  buf[30 + sizeof nd->as.hook + sizeof nd->as.act] = nd->as.pinned;
+  memcpy(buf + 31 + sizeof nd->as.hook + sizeof nd->as.act, &nd->as.closed, 4);
   memcpy(buf, d, 16);
   buf[16] = nd->phase;
   buf[17] = nd->last_src;
@@ -262,22 +489,33 @@ static void phase_key(const struct node *nd, const uint64_t d[2],
   out[1] = h.high64;
 }
 
-static int run_node(struct worker *w, uint32_t i);
+static int run_node(struct worker *w, struct node *nd);
 
-/* Run the child waiting at nodes[nn] (add_child made it); keep it (nn++)
-   when its state is new. 0, or -1 (out of memory, too many nodes). */
-static int flush(struct worker *w) {
-  if (!w->pending) return 0;
-  w->pending = 0;
-  int rc = run_node(w, w->nn);
-  if (rc < 0) return -1;
-  if (rc == 0) return 0;
-  if (w->nn + 1 >= EX_MAX_NODES) {
+/* Keep a node whose state is new: it is extended later, in order. */
+static int keep(struct worker *w, const struct node *nd) {
+  uint32_t max = w->sh->c->max_states ? w->sh->c->max_states : EX_MAX_NODES;
+  if (w->nn + 1 >= max) {
     w->too_big = 1;
     return -1;
   }
-  w->nn++;
+  if (w->nn + 1 >= w->capn) {
+    uint32_t cap = w->capn * 2;
+    struct node *v = realloc(w->nodes, cap * sizeof *v);
+    if (!v) return -1;
+    w->nodes = v;
+    w->capn = cap;
+  }
+  w->nodes[w->nn++] = *nd;
   return 0;
+}
+
+/* Run the child waiting at nodes[nn] (add_child made it). 0, or -1 (out
+   of memory, too many nodes). */
+static int flush(struct worker *w) {
+  if (!w->pending) return 0;
+  w->pending = 0;
+  struct node cur = w->nodes[w->nn];
+  return run_node(w, &cur);
 }
 
 /* The next child of node `parent`, at nodes[nn] (not yet kept): the one
@@ -327,8 +565,21 @@ static int expand(struct worker *w, uint32_t i) {
         c->links_used++;
       }
     }
+  /* scripts chosen at run time: an open script, hook by hook */
+  if (w->lazy && nd.phase <= EXP_SCRIPT && nd.ons < b->actions &&
+      nd.as.n < b->actions)
+    for (uint32_t h = nd.last_on; h < 2u * sk->n; h++) {
+      if (!w->cat[h].n) continue;
+      if (!(c = add_child(w, i))) return -1;
+      c->mv.op = EXM_ON;
+      c->mv.x = (uint8_t)(h / 2);
+      c->mv.y = (uint8_t)(h % 2);
+      c->phase = EXP_SCRIPT;
+      c->last_on = (uint8_t)(h + 1);
+      c->ons++;
+    }
   /* scripts, hook by hook: finalize (0) then call (1) of each item */
-  if (nd.phase <= EXP_SCRIPT && nd.actions_used < b->actions)
+  if (!w->lazy && nd.phase <= EXP_SCRIPT && nd.actions_used < b->actions)
     for (uint32_t h = nd.last_on; h < 2u * sk->n; h++) {
       const struct ex_catalog *cat = &w->cat[h];
       if (!cat->n) continue;
@@ -431,64 +682,111 @@ static int settle(struct worker *w, const enum sim_status st[2],
   }
 }
 
-/* Run node i: -1 out of memory; 1 when its state is new (to be kept and
-   extended), else 0. */
-static int run_node(struct worker *w, uint32_t i) {
+/* Progress: what this skeleton ran since the last report. */
+static void tell(struct worker *w) {
+  atomic_fetch_add(&w->sh->programs, w->r->programs - w->told_programs);
+  atomic_fetch_add(&w->sh->states, w->r->states - w->told_states);
+  w->told_programs = w->r->programs;
+  w->told_states = w->r->states;
+}
+
+/* A run paused at a choice (scripts chosen at run time): run the choices
+   the hook pushed above `base`, as nodes of their own (exit_only: the
+   choice was made during `exit`). 0, or -1. */
+static int branch(struct worker *w, const struct node *nd, uint32_t base,
+                  int exit_only) {
+  if (w->too_big < 0) return -1; /* the hook ran out of memory */
+  uint32_t end = w->nchoices;
+  for (uint32_t j = base; j < end; j++) {
+    struct node child = *nd;
+    child.as = w->choices[j];
+    child.exit_only = (uint8_t)exit_only;
+    if (run_node(w, &child)) return -1;
+    w->nchoices = end;
+  }
+  w->nchoices = base;
+  return 0;
+}
+
+/* Run a node's program: its prefix, then (when its state is new) with
+   `exit`; keep it when its state is new. 0, or -1 out of memory. */
+static int run_node(struct worker *w, struct node *nd) {
   const struct explore_config *c = w->sh->c;
   struct skres *r = w->r;
   uint32_t depth = 0;
-  for (uint32_t j = i; w->nodes[j].parent != NO_PARENT; j = w->nodes[j].parent) {
-    if (depth == sizeof w->path / sizeof w->path[0]) return -1;
-    w->path[depth++] = w->nodes[j].mv;
+  if (atomic_load_explicit(&w->sh->expired, memory_order_relaxed)) {
+    w->expired = 1; /* the time limit: stop now, the result is partial */
+    return -1;
+  }
+  if (nd->parent != NO_PARENT) {
+    w->path[depth++] = nd->mv;
+    for (uint32_t j = nd->parent; w->nodes[j].parent != NO_PARENT;
+         j = w->nodes[j].parent) {
+      if (depth == sizeof w->path / sizeof w->path[0]) return -1;
+      w->path[depth++] = w->nodes[j].mv;
+    }
   }
   for (uint32_t a = 0, z = depth; a + 1 < z; a++, z--) {
     struct ex_move t = w->path[a];
     w->path[a] = w->path[z - 1];
     w->path[z - 1] = t;
   }
-  if (ex_build(&w->prog, w->sk, w->b, w->path, depth, w->cat)) return -1;
+  w->depth = depth;
+  if (ex_build(&w->prog, w->sk, w->b, w->path, depth, w->cat,
+               w->lazy ? &nd->as : NULL, 0, w->script_hook))
+    return -1;
   uint32_t n = w->prog.nstmts, prefix = n - 1;
-  r->programs++;
-  if (n > r->largest) r->largest = n;
   int sides = c->diff ? 2 : 1;
   enum sim_status st[2] = {SIM_OK, SIM_OK};
+  uint32_t base = w->nchoices;
+  w->running = nd;
+  memset(w->cls_seen, 0, sizeof w->cls_seen);
   for (int s = 0; s < sides; s++) {
     if (reset(w, s)) return -1;
     for (uint32_t k = 0; k < prefix && st[s] == SIM_OK; k++)
       st[s] = sim_step(w->m[s], &w->prog, k);
   }
+  if (st[0] == SIM_PAUSED) return branch(w, nd, base, nd->exit_only);
+  if ((++r->programs & 4095) == 0) tell(w);
+  if (n > r->largest) r->largest = n;
   int stop = settle(w, st, prefix);
   if (stop) return stop < 0 ? -1 : 0;
   uint64_t d[2], k[2];
-  digest_both(w, d);
-  struct node *nd = &w->nodes[i];
-  if (c->no_merge) {
+  if (!nd->exit_only) {
+    digest_both(w, d);
+    if (c->no_merge) {
+      phase_key(nd, d, k);
+      goto fresh;
+    }
+    if (nd->parent != NO_PARENT) {
+      const struct node *p = &w->nodes[nd->parent];
+      if (p->d[0] == d[0] && p->d[1] == d[1] &&
+          !memcmp(&p->as, &nd->as, sizeof nd->as)) {
+        r->dominated++; /* a no-op: the parent can do all it can */
+        return 0;
+      }
+    }
     phase_key(nd, d, k);
-    goto fresh;
-  }
-  if (nd->parent != NO_PARENT) {
-    const struct node *p = &w->nodes[nd->parent];
-    if (p->d[0] == d[0] && p->d[1] == d[1]) {
-      r->dominated++; /* a no-op: the parent can do all it can */
+    int fresh = kset_add(&w->set, k);
+    if (fresh < 0) return -1;
+    if (!fresh) {
+      r->dominated++;
       return 0;
     }
+  fresh:
+    nd->d[0] = d[0];
+    nd->d[1] = d[1];
+    r->states++;
+    r->set_hash += k[0];
   }
-  phase_key(nd, d, k);
-  int fresh = kset_add(&w->set, k);
-  if (fresh < 0) return -1;
-  if (!fresh) {
-    r->dominated++;
-    return 0;
-  }
-fresh:
-  nd->d[0] = d[0];
-  nd->d[1] = d[1];
-  r->states++;
-  r->set_hash += k[0];
   for (int s = 0; s < sides; s++)
     if (st[s] == SIM_OK) st[s] = sim_step(w->m[s], &w->prog, prefix);
-  if (settle(w, st, n) < 0) return -1;
-  return 1;
+  if (st[0] == SIM_PAUSED) {
+    if (branch(w, nd, base, 1)) return -1;
+  } else if (settle(w, st, n) < 0) {
+    return -1;
+  }
+  return nd->exit_only ? 0 : keep(w, nd);
 }
 
 static int run_skeleton(struct worker *w, const struct ex_skel *sk,
@@ -496,6 +794,7 @@ static int run_skeleton(struct worker *w, const struct ex_skel *sk,
   memset(r, 0, sizeof *r);
   w->sk = sk;
   w->r = r;
+  w->told_programs = w->told_states = 0;
   for (uint32_t h = 0; h < 2 * EX_MAX_ITEMS; h++) ex_catalog_free(&w->cat[h]);
   if (w->b->actions)
     for (uint32_t x = 0; x < sk->n; x++) {
@@ -515,13 +814,15 @@ static int run_skeleton(struct worker *w, const struct ex_skel *sk,
   }
   struct node *root = &w->nodes[0];
   memset(root, 0, sizeof *root);
+  w->nchoices = 0;
   root->parent = NO_PARENT;
   root->nstmts = (uint8_t)(sk->n + (sk->threshold >= 0));
   w->pending = 1;
-  if (flush(w)) return w->too_big ? EX_TOO_BIG : -1;
+  w->expired = 0;
+  if (flush(w)) return w->expired ? 1 : w->too_big > 0 ? EX_TOO_BIG : -1;
   for (uint32_t i = 0; i < w->nn; i++) {
-    if (expand(w, i)) return w->too_big ? EX_TOO_BIG : -1;
-    if ((i & 255) == 255 && atomic_load(&w->sh->expired)) return 1;
+    if (expand(w, i))
+      return w->expired ? 1 : w->too_big > 0 ? EX_TOO_BIG : -1;
   }
   return 0;
 }
@@ -542,8 +843,7 @@ static void *work(void *arg) {
       atomic_store(&sh->failed, 1);
       break;
     }
-    atomic_fetch_add(&sh->programs, r->programs);
-    atomic_fetch_add(&sh->states, r->states);
+    tell(w);
     unsigned big = atomic_load(&sh->largest);
     while (r->largest > big &&
            !atomic_compare_exchange_weak(&sh->largest, &big, r->largest)) {
@@ -563,6 +863,12 @@ static void worker_free(struct worker *w) {
   free(w->nodes);
   free(w->set.k);
   buf_free(&w->text);
+  free(w->cls);
+  free(w->outs);
+  free(w->table);
+  free(w->pk);
+  free(w->choices);
+  program_free(&w->clean);
 }
 
 /* ---- the run ---- */
@@ -644,7 +950,9 @@ int explore_run(const struct explore_config *c, const struct explore_space *sp,
   for (int t = 0; !rc && t < nt; t++) {
     w[t].sh = &sh;
     w[t].b = &sp->b;
+    w[t].lazy = !c->diff && !c->static_scripts && sp->b.actions > 0;
     program_init(&w[t].prog);
+    program_init(&w[t].clean);
     buf_init(&w[t].out[0]);
     buf_init(&w[t].out[1]);
     buf_init(&w[t].text);

@@ -457,7 +457,31 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
     default: break;
     }
   }
-  free(ps.p);
+  /* each action's paths by their index in the context's list */
+  out->pi = malloc((out->n ? out->n : 1) * sizeof *out->pi);
+  if (!out->pi) goto oom;
+  for (uint32_t e = 0; e < out->n; e++) {
+    const struct gcs_action *a = &out->a[e];
+    const struct gcs_path *v[3] = {&a->a, &a->b, &a->c};
+    int used[3] = {0, 0, 0};
+    switch (a->act) {
+    case GCS_A_TOUCH: case GCS_A_CALL: case GCS_A_KEEP: case GCS_A_DROP:
+      used[0] = 1; break;
+    case GCS_A_LINK: case GCS_A_UNLINK: used[0] = used[1] = 1; break;
+    case GCS_A_WEAKREF: used[0] = used[1] = 1; used[2] = a->has_c; break;
+    default: break;
+    }
+    for (int k = 0; k < 3; k++) {
+      out->pi[e][k] = UINT16_MAX;
+      for (uint32_t j = 0; used[k] && j < ps.n; j++)
+        if (!memcmp(&ps.p[j], v[k], sizeof ps.p[j])) {
+          out->pi[e][k] = (uint16_t)j;
+          break;
+        }
+    }
+  }
+  out->paths = ps.p;
+  out->npaths = ps.n;
   return 0;
 oom:
   free(ps.p);
@@ -467,6 +491,8 @@ oom:
 
 void ex_catalog_free(struct ex_catalog *c) {
   free(c->a);
+  free(c->pi);
+  free(c->paths);
   memset(c, 0, sizeof *c);
 }
 
@@ -480,7 +506,8 @@ static void name_path(struct gcs_path *p, uint32_t sym) {
 
 int ex_build(struct gcs_program *p, const struct ex_skel *sk,
              const struct explore_bounds *b, const struct ex_move *mv,
-             uint32_t nmv, const struct ex_catalog *catalogs) {
+             uint32_t nmv, const struct ex_catalog *catalogs,
+             const struct ex_assign *as, int clean, uint8_t *script_hook) {
   program_clear(p);
   for (uint32_t i = 0; i < sk->n; i++)
     if (program_sym_new(p, ex_name(i)) != i) return -1;
@@ -510,12 +537,20 @@ int ex_build(struct gcs_program *p, const struct ex_skel *sk,
   for (uint32_t m = 0; m < nmv; m++) {
     const struct ex_move *v = &mv[m];
     if (v->op == EXM_ON) {
+      uint32_t hook = 2u * v->x + v->y, n = 0;
+      const struct ex_catalog *c = &catalogs[hook];
+      if (as)
+        for (uint32_t k = 0; k < as->n; k++) n += as->hook[k] == hook;
+      if (as && clean && !n) continue;
       uint32_t script = program_add_script(p);
-      const struct ex_catalog *c = &catalogs[2u * v->x + v->y];
-      for (uint32_t k = 0; k < v->nact; k++) {
+      if (script == UINT32_MAX) return -1;
+      if (script_hook && script < 2 * EX_MAX_ITEMS)
+        script_hook[script] = (uint8_t)hook;
+      for (uint32_t k = 0; k < (as ? as->n : v->nact); k++) {
+        if (as && as->hook[k] != hook) continue;
         struct gcs_action *a = program_add_action(p);
         if (!a) return -1;
-        *a = c->a[v->act[k]];
+        *a = c->a[as ? as->act[k] : v->act[k]];
       }
       if (!(st = program_add_stmt(p))) return -1;
       st->op = v->y ? GCS_ON_CALL : GCS_ON_FINALIZE;

@@ -17,6 +17,8 @@ static int setup(struct sim *s, const struct sim_options *opt) {
   s->quiet = opt->no_fingerprint && !opt->sink;
   s->max_objects = opt->max_objects;
   s->max_actions = opt->max_actions;
+  s->on_action = opt->on_action;
+  s->on_action_user = opt->on_action_user;
   s->actor = -1;
   if (opt->feedback && opt->feedback_len) { /* a power of two, rounded down */
     uint32_t len = opt->feedback_len;

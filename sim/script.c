@@ -250,6 +250,55 @@ static void action(struct sim *s, const struct sctx *cx,
   }
 }
 
+/* sim_options.on_action: nonzero stops the run here (SIM_PAUSED). */
+static int pause_at(struct sim *s, int32_t script, uint32_t k,
+                    const struct sctx *cx) {
+  if (!s->on_action(s->on_action_user, s, (uint32_t)script, k, cx->self,
+                    cx->arg))
+    return 0;
+  s->stopped = 1;
+  s->status = SIM_PAUSED;
+  return 1;
+}
+
+int sim_peek_path(const struct sim *s, const struct gcs_path *p,
+                  uint32_t self, uint32_t arg, int is_call, uint32_t *out) {
+  oid cur = 0;
+  *out = 0;
+  switch (p->root) {
+  case GCS_ROOT_SELF: cur = self; break;
+  case GCS_ROOT_ARG: cur = arg; break;
+  case GCS_ROOT_NAME: cur = p->sym < s->nnames ? s->names[p->sym] : 0; break;
+  default: break;
+  }
+  for (unsigned i = 0; cur; i++) {
+    const struct sobj *o = OBJ(s, cur);
+    if (!o->alive || o->cleared) { /* read_obj would stop the run */
+      *out = cur;
+      (void)is_call; /* (which violation it is follows from the object) */
+      return 1;
+    }
+    if (i == p->nsteps) break;
+    if (p->step[i] == GCS_STEP_CALL) {
+      if (o->kind != GCS_WEAKREF || !heap_wr_object(o) ||
+          s->o[heap_wr_object(o)].rc == 0)
+        return 0;
+      cur = heap_wr_object(o);
+    } else {
+      uint32_t k = (uint32_t)p->step[i];
+      if (o->kind == GCS_WEAKREF || k >= o->nslots || !heap_cslots(o)[k])
+        return 0;
+      cur = heap_cslots(o)[k];
+    }
+  }
+  *out = cur;
+  return 0;
+}
+
+uint32_t sim_name_object(const struct sim *s, uint32_t sym) {
+  return sym < s->nnames ? s->names[sym] : 0;
+}
+
 void script_run(struct sim *s, int32_t script, oid self, oid arg,
                 enum script_kind kind) {
   if (script < 0 || s->stopped) return;
@@ -265,6 +314,7 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
   struct gcs_buf text;
   buf_init(&text);
   for (uint32_t i = 0; i < sc->count && !s->stopped; i++) {
+    if (s->on_action && pause_at(s, script, i, &cx)) break;
     if (s->max_actions && ++s->nactions_run > s->max_actions) {
       sim_budget(s, "script actions", s->max_actions);
       break;
@@ -284,6 +334,7 @@ void script_run(struct sim *s, int32_t script, oid self, oid arg,
     action(s, &cx, a);
     check_after_step(s);
   }
+  if (s->on_action && !s->stopped) pause_at(s, script, sc->count, &cx);
   buf_free(&text);
   s->actor = outer;
   s->script_depth--;

@@ -252,6 +252,9 @@ struct sim {
   struct gcs_buf line;
   uint64_t created, freed, ncollections;
   uint64_t ncleared;   /* live objects that gc tp_cleared */
+  int (*on_action)(void *, struct sim *, uint32_t, uint32_t, uint32_t,
+                   uint32_t); /* sim_options.on_action */
+  void *on_action_user;
   /* run.c's copy of how this step's JSONL lines start, {"step":N, for the
      events that come by the million (emit_obj); step_text_len 0: none */
   uint32_t step_text_step;

@@ -121,7 +121,9 @@ check "explore: unknown kind" 2 "--kinds: unknown 'tuple'" "$g" explore --policy
 check "explore: unknown policy" 2 "unknown policy" "$g" explore --policy cpython-2.5
 check "explore: bad shard" 2 "--shard 3/3: not I/N" "$g" explore --policy cpython-3.13 --shard 3/3
 check "explore: over the budget" 2 "^gcsim explore: refused: (these bounds would take about [0-9]+ s .* over --budget 60 s|a pilot of 32 of the 21930 skeletons alone took more than --budget 60 s)" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 1 --links 3 --budget 60
-check "explore: a skeleton too big" 2 "refused: one skeleton has more than [0-9]+ programs" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 0 --kinds object --actions 3 --acts weakref --roots self --path-steps 2 --budget 0
+check "explore: a skeleton too big" 2 "refused: one skeleton has more than --max-states" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 0 --kinds object --actions 3 --acts weakref --roots self --path-steps 2 --scripts text --budget 0 --max-states 1000
+check "explore: over the budget while running" 2 "^gcsim explore: refused: --budget 2 s spent after [0-9]+ programs" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 0 --links 3 --kinds object --flags fin --actions 2 --acts weakref,touch --roots self --path-steps 2 --budget 2
+check "explore: bad --scripts" 2 "--scripts takes run or text" "$g" explore --policy cpython-3.13 --scripts both
 check "diff: one policy" 2 "diff needs two policies" "$g" diff cpython-3.13
 check "diff: unknown option" 2 "unknown option '--frob'" "$g" diff cpython-3.13 cpython-3.15 --frob 1
 check "explore: clean space" 0 "" "$g" explore --policy cpython-3.8 --objects 1 --weakrefs 1 --links 1 -q --cert "$tmp/c.cert"

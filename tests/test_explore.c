@@ -289,3 +289,88 @@ TEST(certificate_is_the_same_for_threads_and_shards) {
   ASSERT_TRUE(explore_cert_combine(texts, names, 3, all, sizeof all, err,
                                    sizeof err) != 0);
 }
+
+/* Scripts chosen as they run find what enumerating their text finds: the
+   same groups, at the same smallest sizes, running fewer programs. */
+static void same_groups_and_sizes(const struct explore_result *a,
+                                  const struct explore_result *b) {
+  if (a->ng != b->ng)
+    test_fail(__FILE__, __LINE__, "%zu groups against %zu", a->ng, b->ng);
+  for (size_t i = 0; i < a->ng; i++) {
+    const struct explore_group *g = group(b, a->g[i].key);
+    if (!g)
+      test_fail(__FILE__, __LINE__, "group %s in one search only",
+                a->g[i].key);
+    else if (g->nstmts != a->g[i].nstmts)
+      test_fail(__FILE__, __LINE__, "group %s: %u statements against %u",
+                g->key, a->g[i].nstmts, g->nstmts);
+  }
+}
+
+TEST(scripts_chosen_as_they_run_lose_nothing) {
+  struct explore_bounds b;
+  explore_bounds_default(&b);
+  set(&b, "objects", "2");
+  set(&b, "weakrefs", "1");
+  set(&b, "links", "2");
+  set(&b, "slots", "2");
+  set(&b, "kinds", "function,leaf");
+  set(&b, "actions", "1");
+  set(&b, "acts", "touch,keep,drop");
+  set(&b, "roots", "self,arg");
+  struct explore_config c;
+  ASSERT_EQ_INT(config(&c, "cpython-3.8b4", NULL), 0);
+  struct explore_result lazy, text;
+  ASSERT_EQ_INT(run(&c, &b, 0, 1, &lazy), 0);
+  c.static_scripts = 1;
+  ASSERT_EQ_INT(run(&c, &b, 0, 1, &text), 0);
+  ASSERT_TRUE(text.ng >= 1);
+  ASSERT_TRUE(lazy.programs * 2 < text.programs);
+  same_groups_and_sizes(&lazy, &text);
+  /* every representative shows its group's roles when run on its own */
+  for (size_t i = 0; i < lazy.ng; i++) {
+    struct gcs_program p;
+    char err[300];
+    const struct explore_group *g = &lazy.g[i];
+    ASSERT_EQ_INT(scenario_parse(g->text, strlen(g->text), "rep.gcs", &p, err,
+                                 sizeof err),
+                  0);
+    ASSERT_EQ_INT(p.nstmts, g->nstmts);
+    struct mz_outcome out;
+    ASSERT_EQ_INT(mz_run(&p, &c.pol[0], &out), 0);
+    char roles[MZ_ROLES_LEN] = "";
+    if (out.status == SIM_VIOLATION) mz_roles(&out.v, roles, sizeof roles);
+    if (strcmp(roles, g->key))
+      test_fail(__FILE__, __LINE__, "%s: the program shows '%s'", g->key,
+                roles);
+    program_free(&p);
+  }
+  explore_result_free(&lazy);
+  explore_result_free(&text);
+}
+
+/* A script chosen as it runs that runs twice, differently: the callback of
+   two weakrefs. Its representative must still show its group alone. */
+TEST(a_script_that_runs_twice_is_split_where_its_entries_differ) {
+  struct explore_bounds b;
+  explore_bounds_default(&b);
+  set(&b, "objects", "2");
+  set(&b, "weakrefs", "2");
+  set(&b, "links", "1");
+  set(&b, "slots", "1");
+  set(&b, "kinds", "object,leaf");
+  set(&b, "flags", "none");
+  set(&b, "actions", "1");
+  set(&b, "acts", "touch,keep");
+  set(&b, "roots", "self,arg");
+  struct explore_config c;
+  ASSERT_EQ_INT(config(&c, "cpython-3.13", NULL), 0);
+  struct explore_result lazy, text;
+  ASSERT_EQ_INT(run(&c, &b, 0, 1, &lazy), 0);
+  c.static_scripts = 1;
+  ASSERT_EQ_INT(run(&c, &b, 0, 1, &text), 0);
+  same_groups_and_sizes(&lazy, &text);
+  ASSERT_TRUE(lazy.programs < text.programs);
+  explore_result_free(&lazy);
+  explore_result_free(&text);
+}

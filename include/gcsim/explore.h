@@ -110,6 +110,10 @@ struct explore_config {
   void (*progress)(void *user, const struct explore_progress *p);
   void *progress_user;
   unsigned every_ms;
+  uint32_t max_states; /* new states one skeleton may keep (memory: about
+                          80 bytes each); 0 = EXPLORE_MAX_NODES */
+  int static_scripts; /* tests: enumerate scripts by their text, not as
+                        they run (violations; diff always does) */
   int no_merge;      /* tests: merge nothing (every program of the shape is
                         run and extended), to check that merging is exact */
   double time_limit; /* seconds; > 0: stop when spent (explore_run returns

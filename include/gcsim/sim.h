@@ -31,12 +31,16 @@
 
 #define SIM_MAX_SCRIPT_DEPTH 64
 
+struct sim;
+
 enum sim_status {
   SIM_OK = 0,        /* ran to the end, no violation */
   SIM_VIOLATION = 1, /* stopped at a violation */
   SIM_BADINPUT = 2,  /* the program cannot run: it exceeded a budget of
                         sim_options (sim_internal_error() says which) */
-  SIM_INTERNAL = 3   /* the model's own bookkeeping broke */
+  SIM_INTERNAL = 3,  /* the model's own bookkeeping broke */
+  SIM_PAUSED = 4     /* sim_options.on_action asked to stop (gcsim explore):
+                        the state is only good for sim_peek_path() */
 };
 
 /* The violation kinds of design.md. */
@@ -88,6 +92,14 @@ struct sim_options {
                            map of the model's behaviour. Written, never
                            read: the run is the same with or without it. */
   uint32_t feedback_len;
+  /* gcsim explore's scripts chosen at run time: called before a script
+     runs its action k (0-based) and once more with k == its action count
+     after the last; self and arg are the script's (object ids for
+     sim_peek_path). Nonzero stops the run there (SIM_PAUSED). NULL: none.
+     It must not change the model. */
+  int (*on_action)(void *user, struct sim *s, uint32_t script, uint32_t k,
+                   uint32_t self, uint32_t arg);
+  void *on_action_user;
 };
 
 /*
@@ -157,6 +169,18 @@ void sim_get_stats(const struct sim *s, struct sim_stats *st);
 ** (names compared by their text): what gcsim explore merges on.
 */
 void sim_state_digest(const struct sim *s, uint64_t out[2]);
+
+/*
+** What resolving path p from a script with this self and arg would do now,
+** without doing it (no event, no change): 0 with *out the object reached
+** (0: nothing, as an empty slot or a dead weakref gives), or 1 when the
+** read would stop the run (a freed or tp_cleared object on the way, *out
+** that object; is_call: the last object is being called).
+*/
+int sim_peek_path(const struct sim *s, const struct gcs_path *p,
+                  uint32_t self, uint32_t arg, int is_call, uint32_t *out);
+/* The object a top-level name is bound to now (0: none). */
+uint32_t sim_name_object(const struct sim *s, uint32_t sym);
 
 /* Run the bookkeeping walker now; 0 when sound, else SIM_INTERNAL. */
 int sim_check(struct sim *s);
