@@ -4,7 +4,9 @@
 #   1. explore cpython-3.8b4: bpo-38006 (call-after-clear) at its smallest
 #      size, and the time;
 #   2. explore cpython-3.13 for gh-91636 (a finalizer's weakrefs, three
-#      script actions): the pilot's estimate, or the finding;
+#      script actions): the finding, or what the budget explored; and the
+#      same shape with one and two actions, scripts chosen as they run
+#      against enumerated by their text;
 #   3. with the known findings suppressed, the largest bound of a ladder
 #      each of cpython-3.13, cpython-3.15 and cpython-main is certified
 #      clean to within BUDGET seconds in all (or its new finding);
@@ -36,28 +38,37 @@ grep -E '^(programs|states|fingerprint):' "$out/38b4.txt"
 
 echo
 echo "## 2. explore cpython-3.13 for gh-91636"
+# a finalizer that makes two weakrefs (one with a callback) and a callback
+# that reads self.0(): three actions with two-step paths
 b2="--objects 3 --weakrefs 0 --links 3 --kinds object --flags fin --actions 3 --acts weakref,touch --roots self --path-steps 2"
-echo "bounds: $b2"
+echo "bounds: $b2 (--budget $budget)"
+t0=$(now)
 "$g" explore --policy cpython-3.13 $b2 -j 2 -q --budget "$budget" >"$out/91636.txt" 2>"$out/91636.err"
 rc=$?
-if [ $rc = 2 ]; then cat "$out/91636.err"; else grep -E '^== ' "$out/91636.txt"; fi
-b2s="--objects 2 --weakrefs 0 --links 2 --kinds object --flags fin --actions 2 --acts weakref,touch --roots self,arg"
-t0=$(now)
-"$g" explore --policy cpython-3.13 $b2s -j 2 -q --budget 0 >"$out/91636s.txt"
 t1=$(now)
-echo "smaller: $b2s ($(secs "$t0" "$t1") s):" \
-  "$(grep -cE '^== [0-9]' "$out/91636s.txt") groups," \
-  "$(grep -E '^programs:' "$out/91636s.txt")"
-
+echo "exit $rc after $(secs "$t0" "$t1") s"
+if [ $rc = 2 ]; then cat "$out/91636.err"; else grep -E '^(== |programs:)' "$out/91636.txt"; fi
+cmp_budget=$((budget / 5))
+echo "one and two actions, --budget $cmp_budget each:"
+for a in 1 2; do
+  b2s="--objects 3 --weakrefs 0 --links 3 --kinds object --flags fin --actions $a --acts weakref,touch --roots self --path-steps 2"
+  for m in run text; do
+    t0=$(now)
+    "$g" explore --policy cpython-3.13 $b2s --scripts $m -j 2 -q --budget "$cmp_budget" >"$out/s.txt" 2>"$out/s.err"
+    rc=$?
+    t1=$(now)
+    echo "actions $a, --scripts $m: exit $rc, $(secs "$t0" "$t1") s, $(grep -E '^programs:' "$out/s.txt")$(cut -c1-120 "$out/s.err")"
+  done
+done
 echo
 echo "## 3. certified clean, known findings suppressed (--budget $budget in all)"
 ladder=(
   "--objects 2 --weakrefs 1 --links 2"
   "--objects 2 --weakrefs 1 --links 3 --slots 3"
   "--objects 2 --weakrefs 1 --links 3 --slots 3 --collects 2 --gens 0,1,2"
-  "--objects 2 --weakrefs 1 --links 2 --actions 1 --path-steps 0"
+  "--objects 2 --weakrefs 1 --links 2 --actions 1"
+  "--objects 2 --weakrefs 1 --links 2 --actions 2"
   "--objects 3 --weakrefs 1 --links 3"
-  "--objects 3 --weakrefs 2 --links 3"
 )
 for pol in cpython-3.13 cpython-3.15 cpython-main; do
   left=$budget
