@@ -95,6 +95,23 @@ static int read_obj(struct sim *s, const struct sctx *cx,
 }
 
 /* Resolve a path to an object, or 0 (nothing, or the run stopped). */
+/* One step of a path from cur: slot N, or () for a weakref's referent;
+   0 when it reaches nothing. */
+static oid path_step(const struct sim *s, oid cur, int32_t step) {
+  const struct sobj *o = OBJ(s, cur);
+  if (step == GCS_STEP_CALL) {
+    /* PyWeakref_GET_OBJECT: None once cleared, or while the referent's
+       refcount is 0 (being deallocated, or in the trashcan) */
+    if (o->kind != GCS_WEAKREF || !heap_wr_object(o) ||
+        s->o[heap_wr_object(o)].rc == 0)
+      return 0;
+    return heap_wr_object(o);
+  }
+  uint32_t k = (uint32_t)step;
+  if (o->kind == GCS_WEAKREF || k >= o->nslots) return 0;
+  return heap_cslots(o)[k];
+}
+
 static oid resolve(struct sim *s, const struct sctx *cx,
                    const struct gcs_path *p, int is_call) {
   oid cur = 0;
@@ -107,20 +124,7 @@ static oid resolve(struct sim *s, const struct sctx *cx,
   if (!cur) return 0;
   if (read_obj(s, cx, p, 0, cur, is_call && p->nsteps == 0)) return 0;
   for (unsigned i = 0; i < p->nsteps; i++) {
-    const struct sobj *o = OBJ(s, cur);
-    if (p->step[i] == GCS_STEP_CALL) {
-      /* PyWeakref_GET_OBJECT: None once cleared, or while the referent's
-         refcount is 0 (being deallocated, or in the trashcan) */
-      if (o->kind != GCS_WEAKREF || !heap_wr_object(o) ||
-          s->o[heap_wr_object(o)].rc == 0)
-        return 0;
-      cur = heap_wr_object(o);
-    } else {
-      uint32_t k = (uint32_t)p->step[i];
-      if (o->kind == GCS_WEAKREF || k >= o->nslots || !heap_cslots(o)[k])
-        return 0;
-      cur = heap_cslots(o)[k];
-    }
+    if (!(cur = path_step(s, cur, p->step[i]))) return 0;
     if (read_obj(s, cx, p, (int)i + 1, cur, is_call && i + 1 == p->nsteps))
       return 0;
   }
@@ -279,17 +283,7 @@ int sim_peek_path(const struct sim *s, const struct gcs_path *p,
       return 1;
     }
     if (i == p->nsteps) break;
-    if (p->step[i] == GCS_STEP_CALL) {
-      if (o->kind != GCS_WEAKREF || !heap_wr_object(o) ||
-          s->o[heap_wr_object(o)].rc == 0)
-        return 0;
-      cur = heap_wr_object(o);
-    } else {
-      uint32_t k = (uint32_t)p->step[i];
-      if (o->kind == GCS_WEAKREF || k >= o->nslots || !heap_cslots(o)[k])
-        return 0;
-      cur = heap_cslots(o)[k];
-    }
+    cur = path_step(s, cur, p->step[i]);
   }
   *out = cur;
   return 0;
