@@ -53,6 +53,10 @@ const char *policy_text(const struct opts *o, const struct input *in);
 /* Parse spec into *pol; 0, or 2 after a message. */
 int get_policy(const char *spec, struct policy *pol);
 
+/* A monotonic clock in seconds, for the timings commands report (never
+   read by the model). */
+double now_seconds(void);
+
 /* The commands: each takes the arguments after its name and returns the
    exit status. */
 int cmd_run(int argc, char **argv);      /* cmd_run.c */

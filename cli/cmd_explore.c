@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gcsim/event.h"
@@ -153,12 +152,6 @@ static void progress(void *user, const struct explore_progress *p) {
           p->seconds, eta);
 }
 
-static double seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int too_big(int rc) {
   if (rc == -2) {
     fprintf(stderr,
@@ -185,14 +178,14 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
     struct explore_config pc = *c;
     pc.progress = NULL;
     pc.time_limit = o->budget;
-    double t0 = seconds();
+    double t0 = now_seconds();
     struct explore_result pr;
     int prc = explore_run(&pc, sp, o->shard_i, o->shard_n, sample, &pr);
     if (prc < 0) {
       explore_result_free(&pr);
       return too_big(prc);
     }
-    double t = seconds() - t0;
+    double t = now_seconds() - t0;
     if (prc > 0) {
       explore_result_free(&pr);
       fprintf(stderr,
@@ -223,7 +216,7 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
   }
   struct explore_config mc = *c;
   mc.time_limit = o->budget; /* a pilot cannot tell with few skeletons */
-  double t0 = seconds();
+  double t0 = now_seconds();
   int rc = explore_run(&mc, sp, o->shard_i, o->shard_n, 0, r);
   if (rc == 1) {
     fprintf(stderr,
@@ -231,7 +224,7 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
             "programs (%llu states); the space is larger. Lower a bound, "
             "split the space with --shard I/N, or raise --budget (0: no "
             "limit)\n",
-            seconds() - t0 > o->budget ? o->budget : seconds() - t0,
+            now_seconds() - t0 > o->budget ? o->budget : now_seconds() - t0,
             (unsigned long long)r->programs, (unsigned long long)r->states);
     explore_result_free(r);
     return 2;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gcsim/event.h"
 #include "gcsim/fileio.h"
@@ -339,12 +338,6 @@ int cmd_replay(int argc, char **argv) {
   harness_free(&h);
   free_input(&in);
   return pic && rc != 3 ? pic : rc;
-}
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int cmd_minimize(int argc, char **argv) {

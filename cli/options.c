@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gcsim/fileio.h"
 #include "gcsim/graphviz.h"
@@ -179,4 +180,10 @@ int get_policy(const char *spec, struct policy *pol) {
     return 2;
   }
   return 0;
+}
+
+double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -491,6 +491,17 @@ static void phase_key(const struct node *nd, const uint64_t d[2],
 
 static int run_node(struct worker *w, struct node *nd);
 
+/* Room for nodes[nn] and one more. 0, or -1 when out of memory. */
+static int node_room(struct worker *w) {
+  if (w->nn + 1 < w->capn) return 0;
+  uint32_t cap = w->capn ? w->capn * 2 : 1024;
+  struct node *v = realloc(w->nodes, cap * sizeof *v);
+  if (!v) return -1;
+  w->nodes = v;
+  w->capn = cap;
+  return 0;
+}
+
 /* Keep a node whose state is new: it is extended later, in order. */
 static int keep(struct worker *w, const struct node *nd) {
   uint32_t max = w->sh->c->max_states ? w->sh->c->max_states : EX_MAX_NODES;
@@ -498,13 +509,7 @@ static int keep(struct worker *w, const struct node *nd) {
     w->too_big = 1;
     return -1;
   }
-  if (w->nn + 1 >= w->capn) {
-    uint32_t cap = w->capn * 2;
-    struct node *v = realloc(w->nodes, cap * sizeof *v);
-    if (!v) return -1;
-    w->nodes = v;
-    w->capn = cap;
-  }
+  if (node_room(w)) return -1;
   w->nodes[w->nn++] = *nd;
   return 0;
 }
@@ -523,14 +528,7 @@ static int flush(struct worker *w) {
    search is breadth first, and only the nodes whose states are new take
    memory. */
 static struct node *add_child(struct worker *w, uint32_t parent) {
-  if (flush(w)) return NULL;
-  if (w->nn + 1 >= w->capn) {
-    uint32_t cap = w->capn ? w->capn * 2 : 1024;
-    struct node *v = realloc(w->nodes, cap * sizeof *v);
-    if (!v) return NULL;
-    w->nodes = v;
-    w->capn = cap;
-  }
+  if (flush(w) || node_room(w)) return NULL;
   struct node *c = &w->nodes[w->nn];
   *c = w->nodes[parent];
   c->parent = parent;
@@ -807,11 +805,7 @@ static int run_skeleton(struct worker *w, const struct ex_skel *sk,
     }
   kset_clear(&w->set);
   w->nn = 0;
-  if (!w->capn) {
-    w->nodes = malloc(1024 * sizeof *w->nodes);
-    if (!w->nodes) return -1;
-    w->capn = 1024;
-  }
+  if (node_room(w)) return -1;
   struct node *root = &w->nodes[0];
   memset(root, 0, sizeof *root);
   w->nchoices = 0;

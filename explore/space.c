@@ -390,17 +390,34 @@ static int paths(const struct ex_skel *sk, const struct explore_bounds *b,
   return 0;
 }
 
-static struct gcs_action *cat_add(struct ex_catalog *c, uint8_t act) {
+/* Append an action whose paths a, b, c are the context's paths ia, ib, ic
+   (NOP: none); its fields are the caller's to fill. */
+#define NOP UINT16_MAX
+static struct gcs_action *cat_add(struct ex_catalog *c, const struct pathset *ps,
+                                  uint8_t act, uint32_t ia, uint32_t ib,
+                                  uint32_t ic) {
   if (c->n == c->cap) {
     uint32_t cap = c->cap ? c->cap * 2 : 64;
     struct gcs_action *v = realloc(c->a, cap * sizeof *v);
-    if (!v) return NULL;
-    c->a = v;
+    uint16_t(*pi)[3] = realloc(c->pi, cap * sizeof *pi);
+    if (v) c->a = v;
+    if (pi) c->pi = pi;
+    if (!v || !pi) return NULL;
     c->cap = cap;
   }
+  uint16_t *pi = c->pi[c->n];
   struct gcs_action *a = &c->a[c->n++];
   memset(a, 0, sizeof *a);
   a->act = act;
+  pi[0] = (uint16_t)ia;
+  pi[1] = (uint16_t)ib;
+  pi[2] = (uint16_t)ic;
+  if (ia != NOP) a->a = ps->p[ia];
+  if (ib != NOP) a->b = ps->p[ib];
+  if (ic != NOP) {
+    a->has_c = 1;
+    a->c = ps->p[ic];
+  }
   return a;
 }
 
@@ -417,67 +434,32 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
     case GCS_A_CALL:
     case GCS_A_KEEP:
     case GCS_A_DROP:
-      for (uint32_t i = 0; i < ps.n; i++) {
-        if (!(a = cat_add(out, act))) goto oom;
-        a->a = ps.p[i];
-      }
+      for (uint32_t i = 0; i < ps.n; i++)
+        if (!cat_add(out, &ps, act, i, NOP, NOP)) goto oom;
       break;
     case GCS_A_LINK:
     case GCS_A_UNLINK:
       for (uint32_t i = 0; i < ps.n; i++)
-        for (uint32_t j = 0; j < ps.n; j++) {
-          if (!(a = cat_add(out, act))) goto oom;
-          a->a = ps.p[i];
-          a->b = ps.p[j];
-        }
+        for (uint32_t j = 0; j < ps.n; j++)
+          if (!cat_add(out, &ps, act, i, j, NOP)) goto oom;
       break;
     case GCS_A_WEAKREF:
       for (uint32_t i = 0; i < ps.n; i++)
         for (uint32_t j = 0; j < ps.n; j++)
-          for (uint32_t k = 0; k <= ps.n; k++) {
-            if (!(a = cat_add(out, act))) goto oom;
-            a->a = ps.p[i];
-            a->b = ps.p[j];
-            if (k < ps.n) {
-              a->has_c = 1;
-              a->c = ps.p[k];
-            }
-          }
+          for (uint32_t k = 0; k <= ps.n; k++) /* k == ps.n: no callback */
+            if (!cat_add(out, &ps, act, i, j, k < ps.n ? k : NOP)) goto oom;
       break;
     case GCS_A_GET_OBJECTS:
-      if (!cat_add(out, act)) goto oom;
+      if (!cat_add(out, &ps, act, NOP, NOP, NOP)) goto oom;
       break;
     case GCS_A_COLLECT:
       for (int g = 0; g < 3; g++)
         if (b->gens & (1u << g)) {
-          if (!(a = cat_add(out, act))) goto oom;
+          if (!(a = cat_add(out, &ps, act, NOP, NOP, NOP))) goto oom;
           a->gen = g;
         }
       break;
     default: break;
-    }
-  }
-  /* each action's paths by their index in the context's list */
-  out->pi = malloc((out->n ? out->n : 1) * sizeof *out->pi);
-  if (!out->pi) goto oom;
-  for (uint32_t e = 0; e < out->n; e++) {
-    const struct gcs_action *a = &out->a[e];
-    const struct gcs_path *v[3] = {&a->a, &a->b, &a->c};
-    int used[3] = {0, 0, 0};
-    switch (a->act) {
-    case GCS_A_TOUCH: case GCS_A_CALL: case GCS_A_KEEP: case GCS_A_DROP:
-      used[0] = 1; break;
-    case GCS_A_LINK: case GCS_A_UNLINK: used[0] = used[1] = 1; break;
-    case GCS_A_WEAKREF: used[0] = used[1] = 1; used[2] = a->has_c; break;
-    default: break;
-    }
-    for (int k = 0; k < 3; k++) {
-      out->pi[e][k] = UINT16_MAX;
-      for (uint32_t j = 0; used[k] && j < ps.n; j++)
-        if (!memcmp(&ps.p[j], v[k], sizeof ps.p[j])) {
-          out->pi[e][k] = (uint16_t)j;
-          break;
-        }
     }
   }
   out->paths = ps.p;
