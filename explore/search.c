@@ -79,7 +79,7 @@ static void kset_clear(struct kset *s) {
 
 /* One skeleton's results. */
 struct skres {
-  uint64_t programs, states, dominated, budget, violating, suppressed;
+  uint64_t programs, states, dominated, budget, violating, suppressed, splits;
   uint64_t set_hash;
   uint32_t largest;
   struct explore_group *g;
@@ -422,6 +422,7 @@ static int on_action(void *user, struct sim *s, uint32_t script, uint32_t k,
         split = memcmp(o, rep, sizeof o) != 0;
       }
     if (!split) return 0;
+    w->r->splits++;
     for (uint32_t e = 0; e < cat->n; e++)
       if (row[e]) {
         struct ex_assign c = *as;
@@ -880,6 +881,7 @@ static int merge(struct explore_result *r, const struct skres *s) {
   r->budget += s->budget;
   r->violating += s->violating;
   r->suppressed += s->suppressed;
+  r->splits += s->splits;
   r->set_hash += s->set_hash;
   if (s->largest > r->largest) r->largest = s->largest;
   for (uint32_t i = 0; i < s->ng; i++) {

@@ -135,6 +135,8 @@ struct explore_result {
   uint64_t skeletons, programs, states, dominated, budget;
   uint64_t violating, suppressed;
   uint64_t set_hash;  /* sum of the explored states' keys */
+  uint64_t splits;    /* classes of script actions split because a script
+                         ran again (scripts chosen as they run) */
   uint32_t largest;   /* statements of the largest program run */
   struct explore_group *g;
   size_t ng;
