@@ -69,8 +69,21 @@ struct ex_assign {
   uint32_t closed;                /* bit h: hook h's script has ended */
 };
 
+/* A run of catalog entries of one action whose paths are every
+   combination of the context's paths, in lexicographic order: entry
+   first + c0*dom[1]*dom[2] + c1*dom[2] + c2 has path c0 at position 0 (and
+   c1, c2 after it; a weakref's callback position has one choice more,
+   npaths, for none). Arity 0: entries without paths (each one a class of
+   its own). */
+struct ex_block {
+  uint32_t first, n;
+  uint8_t act;
+  uint8_t arity;   /* positions (paths) per entry, 0 to 3 */
+  uint16_t dom[3]; /* choices per position; 1 past the arity */
+};
+
 /* The actions a script on item x's hook may do (paths from self, arg,
-   names), in a fixed order. */
+   names), in a fixed order: its blocks, one after the other. */
 struct ex_catalog {
   struct gcs_action *a;
   uint32_t n, cap;
@@ -78,6 +91,8 @@ struct ex_catalog {
                              (UINT16_MAX: none) */
   struct gcs_path *paths; /* the context's paths */
   uint32_t npaths;
+  struct ex_block blocks[GCS_NACTS];
+  uint32_t nblocks;
 };
 
 const char *ex_name(uint32_t i);

@@ -124,13 +124,13 @@ struct worker {
   uint8_t script_hook[2 * EX_MAX_ITEMS]; /* program script -> hook */
   const struct node *running;          /* whose assignment the run uses */
   uint8_t cls_seen[EX_MAX_ACTIONS];    /* action i ran in this run */
-  uint8_t *cls;                        /* per action i, the catalog entries
-                                          that did what it did (maxcat) */
-  uint32_t *outs;                      /* outcomes, 4 per catalog entry */
-  uint32_t *table;                     /* classes: a hash table */
-  uint32_t maxcat;
+  uint8_t *member;                     /* per action i and position p, the
+                                          paths its class stands for there
+                                          (3 * (maxpaths + 1) each) */
   uint32_t *pk;                        /* peeks, one per context path */
-  uint32_t cappk;
+  uint32_t *val;                       /* values (see values()) */
+  uint16_t *rep, *table;               /* each path's class; a hash table */
+  uint32_t maxpaths;
   struct ex_assign *choices;           /* a stack of children to run */
   uint32_t nchoices, capchoices;
   struct gcs_program clean;            /* a finding as printed */
@@ -297,51 +297,6 @@ static uint32_t peek(const struct sim *s, const struct gcs_path *p,
   return sim_peek_path(s, p, self, arg, is_call, &x) ? (x | EX_VIOL) : x;
 }
 
-/* What catalog entry e would do now, as 4 numbers: its kind, and the
-   objects its paths reach, in the order the model resolves them (a path it
-   would not resolve is UINT32_MAX). Two actions with the same outcome do
-   the same: what they change and what they read depend on those objects
-   only. pk[j]: what the context's path j reaches now (peek). */
-static void outcome(const struct sim *s, const struct ex_catalog *cat,
-                    uint32_t e, const uint32_t *pk, uint32_t o[4]) {
-  const struct gcs_action *a = &cat->a[e];
-  const uint16_t *pi = cat->pi[e];
-  o[0] = a->act | (uint32_t)a->gen << 8;
-  o[1] = o[2] = o[3] = UINT32_MAX;
-  switch (a->act) {
-  case GCS_A_TOUCH:
-  case GCS_A_KEEP:
-  case GCS_A_CALL: o[1] = pk[pi[0]]; break;
-  case GCS_A_DROP:
-    if (a->a.root == GCS_ROOT_NAME && !a->a.nsteps) { /* drops the name */
-      o[0] |= 1u << 16;
-      o[1] = sim_name_object(s, a->a.sym);
-    } else {
-      o[1] = pk[pi[0]];
-    }
-    break;
-  case GCS_A_LINK:
-  case GCS_A_UNLINK:
-    o[1] = pk[pi[0]];
-    if (o[1] && !(o[1] & EX_VIOL)) o[2] = pk[pi[1]];
-    break;
-  case GCS_A_WEAKREF:
-    o[1] = pk[pi[0]];
-    if (o[1] && !(o[1] & EX_VIOL)) o[2] = pk[pi[1]];
-    if (o[1] && !(o[1] & EX_VIOL) && o[2] && !(o[2] & EX_VIOL))
-      o[3] = a->has_c ? pk[pi[2]] : 0;
-    break;
-  default: break;
-  }
-}
-
-/* pk[j] for every path of the context, now. */
-static void peek_all(const struct sim *s, const struct ex_catalog *cat,
-                     uint32_t self, uint32_t arg, uint32_t *pk) {
-  for (uint32_t j = 0; j < cat->npaths; j++)
-    pk[j] = peek(s, &cat->paths[j], self, arg, 0);
-}
-
 static int push_choice(struct worker *w, const struct ex_assign *a) {
   if (w->nchoices == w->capchoices) {
     uint32_t cap = w->capchoices ? w->capchoices * 2 : 256;
@@ -354,16 +309,130 @@ static int push_choice(struct worker *w, const struct ex_assign *a) {
   return 0;
 }
 
+/* A catalog entry does what the objects its paths reach make it do: two
+   entries of one block whose paths reach the same objects at each position
+   do the same (what they change and what they read depend on those objects
+   only), so a class of entries is a product of path sets, one per
+   position. val[j] says what path j reaches now (sim_peek_path; EX_VIOL:
+   the read would stop the run); val[npaths] is "no callback" (0). A
+   position after one whose path reaches nothing, or stops the run, is not
+   resolved: any path there does the same. */
+#define EX_NAMED 0x40000000u /* a drop of a bare name: it unbinds the name */
+static int resolved(uint32_t v) { return v && !(v & EX_VIOL); }
+
+/* The values of the context's paths now, for block bk (the drop of a bare
+   name unbinds that name rather than reading a path), and rep[j], the
+   first path with j's value. */
+static void values(struct worker *w, const struct sim *s,
+                   const struct ex_catalog *cat, const struct ex_block *bk,
+                   const uint32_t *pk) {
+  uint32_t n = cat->npaths + 1, *v = w->val, size = 1;
+  for (uint32_t j = 0; j + 1 < n; j++) {
+    const struct gcs_path *p = &cat->paths[j];
+    v[j] = bk->act == GCS_A_DROP && p->root == GCS_ROOT_NAME && !p->nsteps
+               ? sim_name_object(s, p->sym) | EX_NAMED
+               : pk[j];
+  }
+  v[n - 1] = 0;
+  while (size < 2 * n) size *= 2;
+  for (uint32_t j = 0; j < size; j++) w->table[j] = UINT16_MAX;
+  for (uint32_t j = 0; j < n; j++) {
+    uint32_t t = (v[j] * 0x9E3779B1u) & (size - 1);
+    while (w->table[t] != UINT16_MAX && v[w->table[t]] != v[j])
+      t = (t + 1) & (size - 1);
+    if (w->table[t] == UINT16_MAX) w->table[t] = (uint16_t)j;
+    w->rep[j] = w->table[t];
+  }
+}
+
+static uint32_t entry(const struct ex_block *bk, const uint32_t c[3]) {
+  return bk->first + (c[0] * bk->dom[1] + c[1]) * bk->dom[2] + c[2];
+}
+
+/* Push a choice: the assignment with entry e as its next action of hook h
+   (pinned: it stands for itself). */
+static void choose(struct worker *w, uint32_t h, uint32_t e, int pinned,
+                   int i) {
+  struct ex_assign c = w->running->as;
+  if (i < 0) {
+    i = c.n++;
+    c.hook[i] = (uint8_t)h;
+  }
+  c.act[i] = (uint16_t)e;
+  if (pinned) c.pinned = (uint8_t)(c.pinned | (1u << i));
+  if (push_choice(w, &c)) w->too_big = -1;
+}
+
+/* One choice per class of block bk's entries, each its first entry, in
+   catalog order: positions from p on, c[0..p) chosen. */
+static void classes(struct worker *w, uint32_t h, const struct ex_block *bk,
+                    uint32_t p, uint32_t c[3]) {
+  for (uint32_t j = 0; j < bk->dom[p]; j++) {
+    if (w->rep[j] != j) continue; /* a class seen before */
+    c[p] = j;
+    if (p + 1 < bk->arity && resolved(w->val[j])) {
+      classes(w, h, bk, p + 1, c);
+      continue;
+    }
+    uint32_t d[3] = {c[0], c[1], c[2]};
+    for (uint32_t q = p + 1; q < 3; q++) d[q] = 0;
+    choose(w, h, entry(bk, d), 0, -1);
+  }
+}
+
+/* Every entry of a class (its member paths per position in w->member),
+   pinned as action i, in catalog order. */
+static void members(struct worker *w, uint32_t h, const struct ex_block *bk,
+                    const uint8_t *mem, uint32_t stride, uint32_t p,
+                    uint32_t c[3], int i) {
+  if (p == 3) {
+    choose(w, h, entry(bk, c), 1, i);
+    return;
+  }
+  for (uint32_t j = 0; j < bk->dom[p]; j++)
+    if (p >= bk->arity ? j == 0 : mem[p * stride + j]) {
+      c[p] = j;
+      members(w, h, bk, mem, stride, p + 1, c, i);
+    }
+}
+
+static const struct ex_block *block_of(const struct ex_catalog *cat,
+                                       uint32_t e, uint32_t c[3]) {
+  for (uint32_t k = 0; k < cat->nblocks; k++) {
+    const struct ex_block *bk = &cat->blocks[k];
+    if (e - bk->first >= bk->n) continue;
+    uint32_t r = e - bk->first;
+    c[2] = r % bk->dom[2];
+    r /= bk->dom[2];
+    c[1] = r % bk->dom[1];
+    c[0] = r / bk->dom[1];
+    return bk;
+  }
+  return NULL;
+}
+
+/* pk[j] for every path of the context, now. */
+static void peek_all(const struct sim *s, const struct ex_catalog *cat,
+                     uint32_t self, uint32_t arg, uint32_t *pk) {
+  for (uint32_t j = 0; j < cat->npaths; j++)
+    pk[j] = peek(s, &cat->paths[j], self, arg, 0);
+}
+
+/* Room for the class machinery of a catalog of n paths. 0, or -1. */
 static int grow_scratch(struct worker *w, uint32_t n) {
-  if (n <= w->maxcat) return 0;
-  uint8_t *c = realloc(w->cls, (size_t)n * EX_MAX_ACTIONS);
-  if (c) w->cls = c;
-  uint32_t *o = realloc(w->outs, (size_t)n * 4 * sizeof *o);
-  if (o) w->outs = o;
-  uint32_t *t = realloc(w->table, (size_t)n * 2 * sizeof *t);
+  if (n <= w->maxpaths) return 0;
+  uint32_t *pk = realloc(w->pk, (size_t)n * sizeof *pk);
+  if (pk) w->pk = pk;
+  uint32_t *v = realloc(w->val, ((size_t)n + 1) * sizeof *v);
+  if (v) w->val = v;
+  uint16_t *r = realloc(w->rep, ((size_t)n + 1) * sizeof *r);
+  if (r) w->rep = r;
+  uint16_t *t = realloc(w->table, ((size_t)n + 1) * 4 * sizeof *t);
   if (t) w->table = t;
-  if (!c || !o || !t) return -1;
-  w->maxcat = n;
+  uint8_t *m = realloc(w->member, ((size_t)n + 1) * 3 * EX_MAX_ACTIONS);
+  if (m) w->member = m;
+  if (!pk || !v || !r || !t || !m) return -1;
+  w->maxpaths = n;
   return 0;
 }
 
@@ -383,81 +452,61 @@ static int on_action(void *user, struct sim *s, uint32_t script, uint32_t k,
   uint32_t h = w->script_hook[script];
   const struct ex_assign *as = &w->running->as;
   const struct ex_catalog *cat = &w->cat[h];
-  if (grow_scratch(w, cat->n)) {
+  if (grow_scratch(w, cat->npaths)) {
     w->too_big = -1; /* out of memory: the run pauses, the search fails */
     return 1;
   }
-  if (cat->npaths > w->cappk) {
-    uint32_t *v = realloc(w->pk, cat->npaths * sizeof *v);
-    if (!v) {
-      w->too_big = -1;
-      return 1;
-    }
-    w->pk = v;
-    w->cappk = cat->npaths;
-  }
-  uint32_t *pk = w->pk;
-  uint32_t idx[EX_MAX_ACTIONS], m = 0;
+  uint32_t idx[EX_MAX_ACTIONS], m = 0, c[3];
   for (uint32_t i = 0; i < as->n; i++)
     if (as->hook[i] == h) idx[m++] = i;
-  uint32_t o[4], rep[4];
   if (k < m) {
-    uint32_t i = idx[k];
+    uint32_t i = idx[k], stride = cat->npaths + 1;
     if (as->pinned & (1u << i)) return 0;
-    peek_all(s, cat, self, arg, pk);
-    outcome(s, cat, as->act[i], pk, rep);
-    uint8_t *row = w->cls + (size_t)i * w->maxcat;
-    if (!w->cls_seen[i]) { /* its first run: the entries it stands for */
+    const struct ex_block *bk = block_of(cat, as->act[i], c);
+    if (!bk || !bk->arity) return 0; /* a class of one entry */
+    peek_all(s, cat, self, arg, w->pk);
+    values(w, s, cat, bk, w->pk);
+    const uint32_t *v = w->val;
+    uint8_t *mem = w->member + (size_t)i * 3 * stride;
+    if (!w->cls_seen[i]) { /* its first run: the paths it stands for */
       w->cls_seen[i] = 1;
-      for (uint32_t e = 0; e < cat->n; e++) {
-        outcome(s, cat, e, pk, o);
-        row[e] = !memcmp(o, rep, sizeof o);
+      int open = 1;
+      for (uint32_t p = 0; p < bk->arity; p++) {
+        for (uint32_t j = 0; j < bk->dom[p]; j++)
+          mem[p * stride + j] = (uint8_t)(!open || v[j] == v[c[p]]);
+        open = open && resolved(v[c[p]]);
       }
       return 0;
     }
+    /* does every entry of the class still do the same? */
     int split = 0;
-    for (uint32_t e = 0; e < cat->n && !split; e++)
-      if (row[e]) {
-        outcome(s, cat, e, pk, o);
-        split = memcmp(o, rep, sizeof o) != 0;
-      }
+    for (uint32_t p = 0; p < bk->arity && !split; p++) {
+      uint32_t u = v[c[p]];
+      for (uint32_t j = 0; j < bk->dom[p] && !split; j++)
+        split = mem[p * stride + j] && v[j] != u;
+      if (!resolved(u)) break; /* the positions after it are not read */
+    }
     if (!split) return 0;
     w->r->splits++;
-    for (uint32_t e = 0; e < cat->n; e++)
-      if (row[e]) {
-        struct ex_assign c = *as;
-        c.act[i] = (uint16_t)e;
-        c.pinned = (uint8_t)(c.pinned | (1u << i));
-        if (push_choice(w, &c)) w->too_big = -1;
-      }
+    members(w, h, bk, mem, stride, 0, c, (int)i);
     return 1;
   }
   if (((as->closed >> h) & 1u) || as->n >= w->b->actions) return 0;
-  /* the classes, by a hash table of outcomes; each class's first entry */
-  uint32_t size = 1;
-  while (size < 2 * cat->n) size *= 2;
-  if (size > 2 * w->maxcat) size /= 2;
-  for (uint32_t j = 0; j < size; j++) w->table[j] = UINT32_MAX;
-  peek_all(s, cat, self, arg, pk);
-  for (uint32_t e = 0; e < cat->n; e++) {
-    uint32_t *oe = w->outs + 4 * (size_t)e;
-    outcome(s, cat, e, pk, oe);
-    uint32_t j = (uint32_t)XXH3_64bits(oe, 16) & (size - 1);
-    while (w->table[j] != UINT32_MAX &&
-           memcmp(w->outs + 4 * (size_t)w->table[j], oe, 16))
-      j = (j + 1) & (size - 1);
-    if (w->table[j] != UINT32_MAX) continue; /* a class seen before */
-    w->table[j] = e;
-    struct ex_assign c = *as;
-    c.hook[c.n] = (uint8_t)h;
-    c.act[c.n] = (uint16_t)e;
-    c.n++;
-    if (push_choice(w, &c)) w->too_big = -1;
+  peek_all(s, cat, self, arg, w->pk);
+  for (uint32_t b = 0; b < cat->nblocks; b++) {
+    const struct ex_block *bk = &cat->blocks[b];
+    if (!bk->arity) {
+      for (uint32_t e = 0; e < bk->n; e++) choose(w, h, bk->first + e, 0, -1);
+      continue;
+    }
+    values(w, s, cat, bk, w->pk);
+    c[0] = c[1] = c[2] = 0;
+    classes(w, h, bk, 0, c);
   }
   if (k >= 1) { /* the script ends here */
-    struct ex_assign c = *as;
-    c.closed |= 1u << h;
-    if (push_choice(w, &c)) w->too_big = -1;
+    struct ex_assign e = *as;
+    e.closed |= 1u << h;
+    if (push_choice(w, &e)) w->too_big = -1;
   }
   return 1;
 }
@@ -858,8 +907,9 @@ static void worker_free(struct worker *w) {
   free(w->nodes);
   free(w->set.k);
   buf_free(&w->text);
-  free(w->cls);
-  free(w->outs);
+  free(w->member);
+  free(w->val);
+  free(w->rep);
   free(w->table);
   free(w->pk);
   free(w->choices);

@@ -426,9 +426,15 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
   memset(out, 0, sizeof *out);
   struct pathset ps = {0};
   if (paths(sk, b, x, call, &ps)) goto oom;
+  if (ps.n >= UINT16_MAX) goto oom; /* path indices are 16-bit */
   for (uint8_t act = 0; act < GCS_NACTS; act++) {
     if (!(b->acts & (1u << act))) continue;
     struct gcs_action *a;
+    struct ex_block *bk = &out->blocks[out->nblocks];
+    memset(bk, 0, sizeof *bk);
+    bk->first = out->n;
+    bk->act = act;
+    bk->dom[0] = bk->dom[1] = bk->dom[2] = 1;
     switch (act) {
     case GCS_A_TOUCH:
     case GCS_A_CALL:
@@ -461,6 +467,22 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
       break;
     default: break;
     }
+    switch (act) { /* the block's shape, as the loops above made it */
+    case GCS_A_WEAKREF: bk->dom[2] = (uint16_t)(ps.n + 1); /* fall through */
+    case GCS_A_LINK:
+    case GCS_A_UNLINK: bk->dom[1] = (uint16_t)ps.n; /* fall through */
+    case GCS_A_TOUCH:
+    case GCS_A_CALL:
+    case GCS_A_KEEP:
+    case GCS_A_DROP:
+      bk->dom[0] = (uint16_t)ps.n;
+      bk->arity = act == GCS_A_WEAKREF ? 3
+                  : (act == GCS_A_LINK || act == GCS_A_UNLINK) ? 2 : 1;
+      break;
+    default: break;
+    }
+    bk->n = out->n - bk->first;
+    if (bk->n) out->nblocks++;
   }
   out->paths = ps.p;
   out->npaths = ps.n;
