@@ -78,6 +78,7 @@ struct ex_catalog {
                              (UINT16_MAX: none) */
   struct gcs_path *paths; /* the context's paths */
   uint32_t npaths;
+  struct gcs_steps steps; /* the steps of `paths` (and so of `a`) */
 };
 
 const char *ex_name(uint32_t i);
