@@ -7,7 +7,8 @@
 #   chain    a chain of N objects dropped from its head (the trashcan)
 # For each: seconds and peak memory with checks on and off, their ratio,
 # and how the time grows from one N to the next (10x N: at most 12x time
-# is linear). Also the model's bytes per object (gcsim's --trace jsonl
+# is linear). Then the largest ring again with an error on its last line:
+# refused there (exit 2) without running. Also the model's bytes per object (gcsim's --trace jsonl
 # result is not needed: bench/collect.sh reports the full-collection figures
 # against CPython).
 # usage: bench/scale.sh [N...]   (default: 100000 1000000)
@@ -69,3 +70,14 @@ for shape in ring fanout chain; do
   done
 done
 echo "(B/object: the whole process's peak memory over N, the parsed scenario included)"
+# Bad input at scale: the largest N's ring with an error on its last line is
+# refused at that line (exit 2) before anything runs.
+n=${ns##* }
+{ gen ring "$n"; echo "link o1 nowhere"; } >"$tmp/s.gcs"
+lines=$(wc -l <"$tmp/s.gcs")
+rc=0
+/usr/bin/time -f '%e %M' "$g" run "$tmp/s.gcs" >"$tmp/out" 2>"$tmp/t" || rc=$?
+read -r t kb <<<"$(tail -1 "$tmp/t")"
+printf 'bad last line: %d lines, %s s, peak %.0f MB, exit %d, ran nothing: %s, %s\n' \
+  "$lines" "$t" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$rc" \
+  "$([ -s "$tmp/out" ] && echo no || echo yes)" "$(head -1 "$tmp/t" | sed "s|$tmp/||")"

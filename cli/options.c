@@ -127,7 +127,10 @@ static int ends_with(const char *s, const char *suffix) {
 */
 int load_input(const char *file, int force, int strict, struct input *in) {
   memset(in, 0, sizeof *in);
-  in->data = fileio_read(file, &in->len);
+  /* a scenario may be up to 1 GiB (what it parses to is bounded by
+     GCS_MAX_STMTS), a fuzz input up to FILEIO_MAX */
+  in->data = fileio_read_max(file, &in->len,
+                             force == 2 ? FILEIO_MAX : FILEIO_MAX_SCENARIO);
   if (!in->data) return 2;
   in->is_bytes = force == 2 ||
                  (force == 0 && !ends_with(file, ".gcs") &&
@@ -141,7 +144,14 @@ int load_input(const char *file, int force, int strict, struct input *in) {
                         "or gcsim replay)\n");
       return 2;
     }
+    free(in->data); /* the program no longer needs its text */
+    in->data = NULL;
     return 0;
+  }
+  if (in->len > FILEIO_MAX) {
+    fprintf(stderr, "%s:0: a fuzz input larger than %u MiB\n", file,
+            FILEIO_MAX >> 20);
+    return 2;
   }
   if (codec_decode((const uint8_t *)in->data, in->len, &in->prog,
                    &in->info)) {

@@ -459,12 +459,19 @@ int confirm_python_open(const char *python, enum confirm_probe probe,
 
 /* ---- the digest ---- */
 
-static void digest_path(const struct gcs_path *p, struct gcs_buf *out) {
+/* A path the statement does not use is written empty ("0 0 0"). */
+static void digest_path(const struct gcs_program *prog,
+                        const struct gcs_path *p, int used,
+                        struct gcs_buf *out) {
+  if (!used) {
+    buf_puts(out, " 0 0 0");
+    return;
+  }
   buf_printf(out, " %u %u %u", (unsigned)p->root,
              p->root == GCS_ROOT_NAME ? (unsigned)p->sym : 0u,
              (unsigned)p->nsteps);
   for (unsigned i = 0; i < p->nsteps; i++)
-    buf_printf(out, " %d", (int)p->step[i]);
+    buf_printf(out, " %d", (int)program_step(&prog->steps, p, i));
 }
 
 void confirm_digest(const struct gcs_program *prog, struct gcs_buf *out) {
@@ -478,16 +485,19 @@ void confirm_digest(const struct gcs_program *prog, struct gcs_buf *out) {
     int binds = s->op == GCS_NEW || s->op == GCS_WEAKREF_OP ||
                 s->op == GCS_DEL || s->op == GCS_ON_FINALIZE ||
                 s->op == GCS_ON_CALL;
+    unsigned paths = program_stmt_paths(s);
+    int nums = s->op == GCS_COLLECT || s->op == GCS_THRESHOLD;
     buf_printf(out, "%u %u %u %u %u %d %lld %lld %lld", (unsigned)s->op,
                (unsigned)s->kind, (unsigned)s->flags, (unsigned)s->has_c,
                binds ? (unsigned)s->sym : 0u,
                s->op == GCS_ON_FINALIZE || s->op == GCS_ON_CALL
                    ? (int)s->script
                    : -1,
-               (long long)s->n[0], (long long)s->n[1], (long long)s->n[2]);
-    digest_path(&s->a, out);
-    digest_path(&s->b, out);
-    digest_path(&s->c, out);
+               nums ? (long long)s->n[0] : 0, nums ? (long long)s->n[1] : 0,
+               nums ? (long long)s->n[2] : 0);
+    digest_path(prog, &s->a, (paths & GCS_PATH_A) != 0, out);
+    digest_path(prog, &s->b, (paths & GCS_PATH_B) != 0, out);
+    digest_path(prog, &s->c, (paths & GCS_PATH_C) != 0, out);
     buf_puts(out, "\n");
   }
   buf_printf(out, "%u\n", (unsigned)prog->nactions);
@@ -495,9 +505,9 @@ void confirm_digest(const struct gcs_program *prog, struct gcs_buf *out) {
     const struct gcs_action *a = &prog->actions[i];
     buf_printf(out, "%u %u %d", (unsigned)a->act, (unsigned)a->has_c,
                (int)a->gen);
-    digest_path(&a->a, out);
-    digest_path(&a->b, out);
-    digest_path(&a->c, out);
+    digest_path(prog, &a->a, 1, out);
+    digest_path(prog, &a->b, 1, out);
+    digest_path(prog, &a->c, 1, out);
     buf_puts(out, "\n");
   }
   buf_printf(out, "%u\n", (unsigned)prog->nscripts);

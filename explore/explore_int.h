@@ -91,6 +91,7 @@ struct ex_catalog {
                              (UINT16_MAX: none) */
   struct gcs_path *paths; /* the context's paths */
   uint32_t npaths;
+  struct gcs_steps steps; /* the steps of `paths` (and so of `a`) */
   struct ex_block blocks[GCS_NACTS];
   uint32_t nblocks;
 };

@@ -291,10 +291,12 @@ static int reset(struct worker *w, int side) {
 
 #define EX_VIOL 0x80000000u
 
-static uint32_t peek(const struct sim *s, const struct gcs_path *p,
-                     uint32_t self, uint32_t arg, int is_call) {
+static uint32_t peek(const struct sim *s, const struct gcs_steps *pool,
+                     const struct gcs_path *p, uint32_t self, uint32_t arg,
+                     int is_call) {
   uint32_t x;
-  return sim_peek_path(s, p, self, arg, is_call, &x) ? (x | EX_VIOL) : x;
+  return sim_peek_path(s, pool, p, self, arg, is_call, &x) ? (x | EX_VIOL)
+                                                           : x;
 }
 
 static int push_choice(struct worker *w, const struct ex_assign *a) {
@@ -415,7 +417,7 @@ static const struct ex_block *block_of(const struct ex_catalog *cat,
 static void peek_all(const struct sim *s, const struct ex_catalog *cat,
                      uint32_t self, uint32_t arg, uint32_t *pk) {
   for (uint32_t j = 0; j < cat->npaths; j++)
-    pk[j] = peek(s, &cat->paths[j], self, arg, 0);
+    pk[j] = peek(s, &cat->steps, &cat->paths[j], self, arg, 0);
 }
 
 /* Room for the class machinery of a catalog of n paths. 0, or -1. */

@@ -332,6 +332,7 @@ uint64_t explore_space_skeletons(const struct explore_space *sp) {
 struct pathset {
   struct gcs_path *p;
   uint32_t n, cap;
+  struct gcs_steps steps; /* the paths' steps */
 };
 
 static int path_add(struct pathset *ps, const struct gcs_path *p) {
@@ -353,13 +354,13 @@ static int path_grow(struct pathset *ps, struct gcs_path *p, int kind,
   if (p->nsteps >= b->path_steps) return 0;
   if (kind < 0 || ex_container((uint8_t)kind))
     for (uint32_t s = 0; s < b->slots; s++) {
-      p->step[p->nsteps++] = (int32_t)s;
+      if (program_step_push(&ps->steps, p, (int32_t)s)) return -1;
       int rc = path_grow(ps, p, -1, b);
       p->nsteps--;
       if (rc) return rc;
     }
   if (kind < 0 || kind == GCS_WEAKREF) {
-    p->step[p->nsteps++] = GCS_STEP_CALL;
+    if (program_step_push(&ps->steps, p, GCS_STEP_CALL)) return -1;
     int rc = path_grow(ps, p, -1, b);
     p->nsteps--;
     if (rc) return rc;
@@ -486,9 +487,11 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
   }
   out->paths = ps.p;
   out->npaths = ps.n;
+  out->steps = ps.steps;
   return 0;
 oom:
   free(ps.p);
+  program_steps_free(&ps.steps);
   ex_catalog_free(out);
   return -1;
 }
@@ -497,6 +500,7 @@ void ex_catalog_free(struct ex_catalog *c) {
   free(c->a);
   free(c->pi);
   free(c->paths);
+  program_steps_free(&c->steps);
   memset(c, 0, sizeof *c);
 }
 
@@ -554,7 +558,12 @@ int ex_build(struct gcs_program *p, const struct ex_skel *sk,
         if (as && as->hook[k] != hook) continue;
         struct gcs_action *a = program_add_action(p);
         if (!a) return -1;
-        *a = c->a[as ? as->act[k] : v->act[k]];
+        const struct gcs_action *e = &c->a[as ? as->act[k] : v->act[k]];
+        *a = *e;
+        if (program_path_copy(&p->steps, &a->a, &c->steps, &e->a) ||
+            program_path_copy(&p->steps, &a->b, &c->steps, &e->b) ||
+            program_path_copy(&p->steps, &a->c, &c->steps, &e->c))
+          return -1;
       }
       if (!(st = program_add_stmt(p))) return -1;
       st->op = v->y ? GCS_ON_CALL : GCS_ON_FINALIZE;

@@ -180,10 +180,11 @@ static uint32_t read_bind_name(struct dec *d, uint8_t kind) {
 
 static void read_steps(struct dec *d, struct gcs_path *pa) {
   uint8_t c = get(d);
-  pa->nsteps = (uint8_t)(1 + c % (c & 0x80 ? GCS_MAX_PATH_STEPS : 2));
-  for (unsigned i = 0; i < pa->nsteps; i++) {
+  unsigned n = 1u + (unsigned)c % (c & 0x80 ? GCS_MAX_PATH_STEPS : 2u);
+  for (unsigned i = 0; i < n; i++) {
     uint8_t b = get(d);
-    pa->step[i] = b == STEP_CALL ? GCS_STEP_CALL : b < 0x80 ? b % 8 : b - 0x80;
+    int32_t step = b == STEP_CALL ? GCS_STEP_CALL : b < 0x80 ? b % 8 : b - 0x80;
+    if (program_step_push(&d->p->steps, pa, step)) d->oom = 1;
   }
 }
 
@@ -576,7 +577,7 @@ static int put_steps(struct enc *e, const struct gcs_path *pa) {
   if (!pa->nsteps) return 0;
   put(e, (pa->nsteps - 1u) | (pa->nsteps > 2 ? 0x80u : 0));
   for (unsigned i = 0; i < pa->nsteps; i++) {
-    int32_t s = pa->step[i];
+    int32_t s = program_step(&e->src->steps, pa, i);
     if (s == GCS_STEP_CALL)
       put(e, STEP_CALL);
     else if (s >= 0 && s < 8)

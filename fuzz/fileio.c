@@ -12,29 +12,44 @@
 #include "gcsim/fileio.h"
 
 char *fileio_read(const char *path, size_t *len) {
+  return fileio_read_max(path, len, FILEIO_MAX);
+}
+
+char *fileio_read_max(const char *path, size_t *len, size_t max) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "%s:0: cannot open: %s\n", path, strerror(errno));
     return NULL;
   }
+  /* a regular file is read into a buffer of its size (refused before
+     anything is read when it is over the limit); a pipe grows by doubling */
+  struct stat st;
   size_t cap = 4096, n = 0;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+    if ((unsigned long long)st.st_size > max) {
+      fprintf(stderr, "%s:0: larger than %zu MiB\n", path, max >> 20);
+      fclose(f);
+      return NULL;
+    }
+    cap = (size_t)st.st_size + 2; /* + the NUL, + 1 to see the end */
+  }
   char *buf = malloc(cap);
   while (buf) {
     if (n + 1 >= cap) {
-      if (cap >= FILEIO_MAX) {
-        fprintf(stderr, "%s:0: larger than %u MiB\n", path, FILEIO_MAX >> 20);
+      if (n >= max) {
+        fprintf(stderr, "%s:0: larger than %zu MiB\n", path, max >> 20);
         free(buf);
         fclose(f);
         return NULL;
       }
-      char *q = realloc(buf, cap * 2);
+      char *q = realloc(buf, cap * 2 < max + 2 ? cap * 2 : max + 2);
       if (!q) {
         free(buf);
         buf = NULL;
         break;
       }
       buf = q;
-      cap *= 2;
+      cap = cap * 2 < max + 2 ? cap * 2 : max + 2;
     }
     size_t got = fread(buf + n, 1, cap - n - 1, f);
     n += got;

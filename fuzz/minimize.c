@@ -94,7 +94,9 @@ static uint32_t out_sym(struct rb *r, uint32_t sym) {
   return s == UINT32_MAX ? 0 : s;
 }
 
+/* Copy path *pa of r->src into r->out in place: its steps and its name. */
 static void copy_path(struct rb *r, struct gcs_path *pa) {
+  if (program_path_copy(&r->out->steps, pa, &r->src->steps, pa)) r->oom = 1;
   if (pa->root == GCS_ROOT_NAME) pa->sym = out_sym(r, pa->sym);
 }
 
@@ -204,9 +206,10 @@ static int rebuild(const struct gcs_program *src, const uint8_t *skip_stmt,
         memcpy(out->policy, src->policy, sizeof out->policy);
       if (st.op == GCS_NEW || st.op == GCS_WEAKREF_OP || st.op == GCS_DEL)
         st.sym = out_sym(&r, st.sym);
-      copy_path(&r, &st.a);
-      copy_path(&r, &st.b);
-      copy_path(&r, &st.c);
+      unsigned paths = program_stmt_paths(&st);
+      if (paths & GCS_PATH_A) copy_path(&r, &st.a);
+      if (paths & GCS_PATH_B) copy_path(&r, &st.b);
+      if (paths & GCS_PATH_C) copy_path(&r, &st.c);
     }
     struct gcs_stmt *d = program_add_stmt(out);
     if (!d) {
@@ -330,8 +333,10 @@ static int edit(struct gcs_program *p, uint32_t k) {
     if (st->op == GCS_WEAKREF_OP && st->has_c && k-- == 0)
       return st->has_c = 0, memset(&st->c, 0, sizeof st->c), 1;
     struct gcs_path *paths[3] = {&st->a, &st->b, &st->c};
+    unsigned used = program_stmt_paths(st);
     for (int j = 0; j < 3; j++)
-      if (paths[j]->nsteps && k-- == 0) return paths[j]->nsteps--, 1;
+      if ((used >> j & 1u) && paths[j]->nsteps && k-- == 0)
+        return paths[j]->nsteps--, 1;
   }
   for (uint32_t i = 0; i < p->nactions; i++) {
     struct gcs_action *a = &p->actions[i];

@@ -98,6 +98,7 @@ void mutator_free(struct mutator *m) {
   program_free(&m->in);
   program_free(&m->in2);
   program_free(&m->prog);
+  program_steps_free(&m->steps);
   codec_scratch_free(&m->sc);
   buf_free(&m->buf);
   memset(m, 0, sizeof *m);
@@ -105,8 +106,13 @@ void mutator_free(struct mutator *m) {
 
 /* ---- lifting a program into a list ---- */
 
-static void lift_path(struct gcs_path *p, uint32_t base) {
-  if (p->root == GCS_ROOT_NAME) p->sym += base;
+/* Path *in of p into *out, its steps into m->steps, its name an id. */
+static int lift_path(struct mutator *m, const struct gcs_program *p,
+                     struct gcs_path *out, const struct gcs_path *in,
+                     uint32_t base) {
+  if (program_path_copy(&m->steps, out, &p->steps, in)) return -1;
+  if (out->root == GCS_ROOT_NAME) out->sym += base;
+  return 0;
 }
 
 static int lift(struct mutator *m, const struct gcs_program *p,
@@ -130,9 +136,11 @@ static int lift(struct mutator *m, const struct gcs_program *p,
     case GCS_ON_CALL: ms->st.sym += base; break;
     default: break;
     }
-    lift_path(&ms->st.a, base);
-    lift_path(&ms->st.b, base);
-    lift_path(&ms->st.c, base);
+    unsigned paths = program_stmt_paths(st);
+    if (((paths & GCS_PATH_A) && lift_path(m, p, &ms->st.a, &st->a, base)) ||
+        ((paths & GCS_PATH_B) && lift_path(m, p, &ms->st.b, &st->b, base)) ||
+        ((paths & GCS_PATH_C) && lift_path(m, p, &ms->st.c, &st->c, base)))
+      return -1;
     if (st->op == GCS_ON_FINALIZE || st->op == GCS_ON_CALL) {
       const struct gcs_script *sc = &p->scripts[st->script];
       if (sc->count > POOL_CAP - m->npool) return -1;
@@ -140,10 +148,12 @@ static int lift(struct mutator *m, const struct gcs_program *p,
       ms->nact = sc->count;
       for (uint32_t j = 0; j < sc->count; j++) {
         struct gcs_action *a = &m->pool[m->npool++];
-        *a = p->actions[sc->first + j];
-        lift_path(&a->a, base);
-        lift_path(&a->b, base);
-        lift_path(&a->c, base);
+        const struct gcs_action *src = &p->actions[sc->first + j];
+        *a = *src;
+        if (lift_path(m, p, &a->a, &src->a, base) ||
+            lift_path(m, p, &a->b, &src->b, base) ||
+            lift_path(m, p, &a->c, &src->c, base))
+          return -1;
       }
     }
   }
@@ -161,9 +171,11 @@ static int32_t rand_step(struct mutator *m) {
   return chance(m, 1, 5) ? GCS_STEP_CALL : (int32_t)below(m, 4);
 }
 
+/* (Out of memory, a path gets fewer steps: still a valid program.) */
 static void rand_steps(struct mutator *m, struct gcs_path *p) {
-  p->nsteps = (uint8_t)(1 + below(m, 2));
-  for (unsigned i = 0; i < p->nsteps; i++) p->step[i] = rand_step(m);
+  unsigned n = 1 + below(m, 2);
+  for (unsigned i = 0; i < n; i++)
+    (void)program_step_push(&m->steps, p, rand_step(m));
 }
 
 static void top_path(struct mutator *m, struct gcs_path *p) {
@@ -441,13 +453,14 @@ static void change_path(struct mutator *m, struct gcs_path *p, int script) {
       p->sym = ANY;
     }
   } else if (r == 1 && p->nsteps < GCS_MAX_PATH_STEPS) {
-    p->step[p->nsteps++] = rand_step(m);
+    (void)program_step_push(&m->steps, p, rand_step(m));
   } else if (r == 2 && p->nsteps) {
     p->nsteps--;
   } else if (p->nsteps) {
-    p->step[below(m, p->nsteps)] = rand_step(m);
+    unsigned k = below(m, p->nsteps);
+    (void)program_step_set(&m->steps, p, k, rand_step(m));
   } else {
-    p->step[p->nsteps++] = rand_step(m);
+    (void)program_step_push(&m->steps, p, rand_step(m));
   }
 }
 
@@ -764,7 +777,9 @@ static uint32_t out_sym(struct mutator *m, uint32_t id) {
   return program_sym(&m->prog, name);
 }
 
+/* Path *p of the list into m->prog: its steps, and its name. */
 static int emit_path(struct mutator *m, struct gcs_path *p) {
+  if (program_path_copy(&m->prog.steps, p, &m->steps, p)) return -1;
   if (p->root != GCS_ROOT_NAME) return 0;
   if (p->sym >= m->nnames || !m->ever[p->sym]) {
     p->root = GCS_ROOT_SELF; /* a name the program never binds */
@@ -795,7 +810,10 @@ static int emit(struct mutator *m) {
       break;
     default: break;
     }
-    if (emit_path(m, &st->a) || emit_path(m, &st->b) || emit_path(m, &st->c))
+    unsigned paths = program_stmt_paths(st);
+    if (((paths & GCS_PATH_A) && emit_path(m, &st->a)) ||
+        ((paths & GCS_PATH_B) && emit_path(m, &st->b)) ||
+        ((paths & GCS_PATH_C) && emit_path(m, &st->c)))
       return -1;
     if (st->op == GCS_ON_FINALIZE || st->op == GCS_ON_CALL) {
       uint32_t first = ms->st.script;
@@ -874,7 +892,7 @@ size_t mutator_mutate(struct mutator *m, uint8_t *data, size_t size,
   seed_rng(m, seed, 0x6d757461746f72ULL);
   if (codec_decode_reuse(data, size, &m->in, &m->sc, NULL)) goto fail;
   for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-    m->nnames = 0;
+    m->nnames = m->steps.n = 0;
     m->npool = 0;
     if (lift(m, &m->in, m->list, &m->n)) goto fail;
     uint64_t applied[MUT_NOPS] = {0};
@@ -909,7 +927,7 @@ size_t mutator_crossover(struct mutator *m, const uint8_t *d1, size_t s1,
       codec_decode_reuse(d2, s2, &m->in2, &m->sc, NULL))
     goto fail;
   for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-    m->nnames = 0;
+    m->nnames = m->steps.n = 0;
     m->npool = 0;
     if (lift(m, &m->in, m->list, &m->n) ||
         lift(m, &m->in2, m->other, &m->nother))

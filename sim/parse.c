@@ -109,7 +109,7 @@ static int hash_insert(struct parser *ps, uint32_t sym) {
   return 0;
 }
 
-/* program_sym() through the table. */
+/* program_sym() through the table; GCS_MAX_SYMS when the table is full. */
 static uint32_t intern(struct parser *ps, const char *name) {
   if (ps->hcap) {
     uint32_t i = name_hash(name) & (ps->hcap - 1);
@@ -117,6 +117,7 @@ static uint32_t intern(struct parser *ps, const char *name) {
       if (strcmp(ps->prog->syms[ps->htab[i] - 1], name) == 0)
         return ps->htab[i] - 1;
   }
+  if (ps->prog->nsyms >= GCS_MAX_SYMS) return GCS_MAX_SYMS;
   uint32_t sym = program_sym_new(ps->prog, name);
   if (sym == UINT32_MAX || hash_insert(ps, sym)) return UINT32_MAX;
   return sym;
@@ -132,6 +133,11 @@ static int name_sym(struct parser *ps, const char *tok, uint32_t *sym) {
     return fail(ps, "name '%.20s...' is longer than %d characters", tok,
                 GCS_MAX_NAME);
   uint32_t s = intern(ps, tok);
+  if (s == GCS_MAX_SYMS)
+    return fail(ps,
+                "more than %u names: the limit of a scenario "
+                "(docs/scenarios.md#limits)",
+                (unsigned)GCS_MAX_SYMS);
   if (s == UINT32_MAX) return fail(ps, "out of memory");
   if (sync_syms(ps)) return -1;
   *sym = s;
@@ -183,20 +189,23 @@ static int path(struct parser *ps, const char *tok, int script,
     if (out->nsteps == GCS_MAX_PATH_STEPS)
       return fail(ps, "path '%s' has more than %d steps", tok,
                   GCS_MAX_PATH_STEPS);
+    int32_t step;
     if (c[0] == '(' && c[1] == ')') {
-      out->step[out->nsteps++] = GCS_STEP_CALL;
+      step = GCS_STEP_CALL;
       c += 2;
     } else if (c[0] == '.' && isdigit((unsigned char)c[1])) {
       char *end = NULL;
       long v = strtol(c + 1, &end, 10);
       if (v > 1000000)
         return fail(ps, "slot number in '%s' is too large", tok);
-      out->step[out->nsteps++] = (int32_t)v;
+      step = (int32_t)v;
       c = end;
     } else {
       return fail(ps, "bad step in path '%s' at '%s' (expected .N or ())",
                   tok, c);
     }
+    if (program_step_push(&ps->prog->steps, out, step))
+      return fail(ps, "out of memory");
   }
   return 0;
 }
@@ -244,12 +253,23 @@ static int want_args(struct parser *ps, const char *what, int ntok, int lo,
   return 0;
 }
 
+/* The size limit of a scenario (program.h): refused at the line that
+   would pass it, before its memory is taken. */
+static int too_big(struct parser *ps) {
+  if (ps->prog->nstmts + ps->prog->nactions < GCS_MAX_STMTS) return 0;
+  return fail(ps,
+              "more than %u statements and script actions: the limit of a "
+              "scenario (docs/scenarios.md#limits)",
+              (unsigned)GCS_MAX_STMTS);
+}
+
 /* Parse one action of a script (text already split off at ';'). */
 static int action(struct parser *ps, char *text, int script) {
   char *toks[MAX_TOKS];
   int n = tokenize(text, toks, MAX_TOKS);
   if (n < 0) return fail(ps, "too many words in an action");
   if (n == 0) return fail(ps, "empty action in script");
+  if (too_big(ps)) return -1;
   struct gcs_action *a = program_add_action(ps->prog);
   if (!a) return fail(ps, "out of memory");
   const char *w = toks[0];
@@ -350,6 +370,7 @@ static int bind(struct parser *ps, uint32_t sym) {
 static int statement(struct parser *ps, char *text) {
   if (ps->exit_line)
     return fail(ps, "nothing may follow 'exit' (line %u)", ps->exit_line);
+  if (too_big(ps)) return -1;
   struct gcs_stmt *st = program_add_stmt(ps->prog);
   if (!st) return fail(ps, "out of memory");
   st->line = ps->line;

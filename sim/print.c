@@ -13,10 +13,11 @@ void scenario_print_path(const struct gcs_program *prog,
   default: buf_puts(out, "?"); break;
   }
   for (unsigned i = 0; i < path->nsteps; i++) {
-    if (path->step[i] == GCS_STEP_CALL)
+    int32_t step = program_step(&prog->steps, path, i);
+    if (step == GCS_STEP_CALL)
       buf_puts(out, "()");
     else
-      buf_printf(out, ".%d", (int)path->step[i]);
+      buf_printf(out, ".%d", (int)step);
   }
 }
 

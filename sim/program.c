@@ -11,8 +11,9 @@
 void program_init(struct gcs_program *p) { memset(p, 0, sizeof *p); }
 
 void program_clear(struct gcs_program *p) {
-  p->nstmts = p->nactions = p->nscripts = p->nsyms = 0;
+  p->nstmts = p->nactions = p->nscripts = p->nsyms = p->steps.n = 0;
   p->policy[0] = 0;
+  sim_scribble(p->steps.v, (size_t)p->steps.cap * sizeof *p->steps.v);
   sim_scribble(p->stmts, (size_t)p->capstmts * sizeof *p->stmts);
   sim_scribble(p->actions, (size_t)p->capactions * sizeof *p->actions);
   sim_scribble(p->scripts, (size_t)p->capscripts * sizeof *p->scripts);
@@ -20,6 +21,7 @@ void program_clear(struct gcs_program *p) {
 }
 
 void program_free(struct gcs_program *p) {
+  program_steps_free(&p->steps);
   free(p->stmts);
   free(p->actions);
   free(p->scripts);
@@ -84,6 +86,67 @@ uint32_t program_add_script(struct gcs_program *p) {
   return p->nscripts++;
 }
 
+/* ---- paths and their steps ---- */
+
+void program_steps_free(struct gcs_steps *pool) {
+  free(pool->v);
+  memset(pool, 0, sizeof *pool);
+}
+
+int program_path_copy(struct gcs_steps *dst, struct gcs_path *out,
+                      const struct gcs_steps *src, const struct gcs_path *in) {
+  struct gcs_path p = *in;
+  if (p.nsteps) {
+    if (dst->n > UINT32_MAX - p.nsteps ||
+        sim_grow((void **)&dst->v, dst->n + p.nsteps, &dst->cap,
+                 sizeof *dst->v, 64))
+      return -1;
+    /* (src may be dst: read through src->v after the growth) */
+    for (unsigned i = 0; i < p.nsteps; i++)
+      dst->v[dst->n + i] = program_step(src, in, i);
+    p.first = dst->n;
+    dst->n += p.nsteps;
+  }
+  *out = p;
+  return 0;
+}
+
+int program_step_push(struct gcs_steps *pool, struct gcs_path *pa,
+                      int32_t step) {
+  /* steps that end the pool are pa's alone past pa->nsteps: others may
+     share them, never what follows */
+  int at_end = pa->nsteps && pa->first + pa->nsteps == pool->n;
+  if (pa->nsteps >= GCS_MAX_PATH_STEPS ||
+      (!at_end && program_path_copy(pool, pa, pool, pa)) ||
+      pool->n == UINT32_MAX ||
+      sim_grow((void **)&pool->v, pool->n + 1, &pool->cap, sizeof *pool->v,
+               64))
+    return -1;
+  if (!pa->nsteps) pa->first = pool->n;
+  pool->v[pool->n++] = step;
+  pa->nsteps++;
+  return 0;
+}
+
+int program_step_set(struct gcs_steps *pool, struct gcs_path *pa, unsigned i,
+                     int32_t step) {
+  /* on a copy even at the end: a path copied from pa may share them */
+  if (i >= pa->nsteps || program_path_copy(pool, pa, pool, pa)) return -1;
+  pool->v[pa->first + i] = step;
+  return 0;
+}
+
+unsigned program_stmt_paths(const struct gcs_stmt *st) {
+  switch (st->op) {
+  case GCS_LINK:
+  case GCS_UNLINK: return GCS_PATH_A | GCS_PATH_B;
+  case GCS_WEAKREF_OP: return GCS_PATH_B | (st->has_c ? GCS_PATH_C : 0u);
+  case GCS_UNTRACK:
+  case GCS_TRACK: return GCS_PATH_A;
+  default: return 0;
+  }
+}
+
 int program_hook_ok(const struct gcs_stmt *binder, int op) {
   if (op == GCS_ON_FINALIZE)
     return binder->op == GCS_NEW &&
@@ -110,7 +173,8 @@ static int path_equal(const struct gcs_program *pa, const struct gcs_path *a,
   if (a->root == GCS_ROOT_NAME && strcmp(pa->syms[a->sym], pb->syms[b->sym]))
     return 0;
   for (unsigned i = 0; i < a->nsteps; i++)
-    if (a->step[i] != b->step[i]) return 0;
+    if (program_step(&pa->steps, a, i) != program_step(&pb->steps, b, i))
+      return 0;
   return 1;
 }
 
@@ -140,8 +204,9 @@ int program_stmt_equal(const struct gcs_program *a, uint32_t i,
   if (x->op != y->op || x->kind != y->kind || x->flags != y->flags ||
       x->has_c != y->has_c)
     return 0;
-  for (int k = 0; k < 3; k++)
-    if (x->n[k] != y->n[k]) return 0;
+  if (x->op == GCS_COLLECT || x->op == GCS_THRESHOLD)
+    for (int k = 0; k < 3; k++)
+      if (x->n[k] != y->n[k]) return 0;
   switch (x->op) {
   case GCS_NEW:
   case GCS_WEAKREF_OP:
@@ -153,8 +218,10 @@ int program_stmt_equal(const struct gcs_program *a, uint32_t i,
   default:
     break;
   }
-  if (!path_equal(a, &x->a, b, &y->a) || !path_equal(a, &x->b, b, &y->b) ||
-      !path_equal(a, &x->c, b, &y->c))
+  unsigned paths = program_stmt_paths(x);
+  if (((paths & GCS_PATH_A) && !path_equal(a, &x->a, b, &y->a)) ||
+      ((paths & GCS_PATH_B) && !path_equal(a, &x->b, b, &y->b)) ||
+      ((paths & GCS_PATH_C) && !path_equal(a, &x->c, b, &y->c)))
     return 0;
   if ((x->op == GCS_ON_FINALIZE || x->op == GCS_ON_CALL) &&
       !script_equal(a, x->script, b, y->script))

@@ -52,14 +52,15 @@ static void describe_path(struct sim *s, const struct sctx *cx,
   buf_printf(out, " = %s", heap_label(s, cur));
   for (int i = 0; i < upto; i++) {
     const struct sobj *o = OBJ(s, cur);
-    if (p->step[i] == GCS_STEP_CALL) {
+    int32_t step = program_step(&s->prog->steps, p, (unsigned)i);
+    if (step == GCS_STEP_CALL) {
       cur = heap_wr_object(o);
       buf_printf(out, " -> () = %s", heap_label(s, cur));
       graph_path_add(s, cur, GRAPH_HOP_CALL, 0, NULL);
     } else {
-      cur = heap_cslots(o)[p->step[i]];
-      buf_printf(out, " -> .%d = %s", (int)p->step[i], heap_label(s, cur));
-      graph_path_add(s, cur, GRAPH_HOP_SLOT, p->step[i], NULL);
+      cur = heap_cslots(o)[step];
+      buf_printf(out, " -> .%d = %s", (int)step, heap_label(s, cur));
+      graph_path_add(s, cur, GRAPH_HOP_SLOT, step, NULL);
     }
   }
 }
@@ -124,7 +125,8 @@ static oid resolve(struct sim *s, const struct sctx *cx,
   if (!cur) return 0;
   if (read_obj(s, cx, p, 0, cur, is_call && p->nsteps == 0)) return 0;
   for (unsigned i = 0; i < p->nsteps; i++) {
-    if (!(cur = path_step(s, cur, p->step[i]))) return 0;
+    if (!(cur = path_step(s, cur, program_step(&s->prog->steps, p, i))))
+      return 0;
     if (read_obj(s, cx, p, (int)i + 1, cur, is_call && i + 1 == p->nsteps))
       return 0;
   }
@@ -265,8 +267,9 @@ static int pause_at(struct sim *s, int32_t script, uint32_t k,
   return 1;
 }
 
-int sim_peek_path(const struct sim *s, const struct gcs_path *p,
-                  uint32_t self, uint32_t arg, int is_call, uint32_t *out) {
+int sim_peek_path(const struct sim *s, const struct gcs_steps *pool,
+                  const struct gcs_path *p, uint32_t self, uint32_t arg,
+                  int is_call, uint32_t *out) {
   oid cur = 0;
   *out = 0;
   switch (p->root) {
@@ -283,7 +286,7 @@ int sim_peek_path(const struct sim *s, const struct gcs_path *p,
       return 1;
     }
     if (i == p->nsteps) break;
-    cur = path_step(s, cur, p->step[i]);
+    cur = path_step(s, cur, program_step(pool, p, i));
   }
   *out = cur;
   return 0;

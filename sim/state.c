@@ -24,7 +24,7 @@ static void put_path(XXH3_state_t *h, const struct gcs_program *p,
   put_u64(h, pa->nsteps);
   if (pa->root == GCS_ROOT_NAME) put_str(h, p->syms[pa->sym]);
   for (uint32_t i = 0; i < pa->nsteps && i < GCS_MAX_PATH_STEPS; i++)
-    put_u64(h, (uint64_t)(int64_t)pa->step[i]);
+    put_u64(h, (uint64_t)(int64_t)program_step(&p->steps, pa, i));
 }
 
 /* A script by its content (its index depends on the program's layout). */

@@ -452,8 +452,7 @@ TEST(roundtrip_program_built_through_api) {
   ac->act = GCS_A_TOUCH;
   ac->a.root = GCS_ROOT_NAME;
   ac->a.sym = w;
-  ac->a.nsteps = 1;
-  ac->a.step[0] = GCS_STEP_CALL;
+  ASSERT_EQ_INT(program_step_push(&p.steps, &ac->a, GCS_STEP_CALL), 0);
   st = program_add_stmt(&p);
   st->op = GCS_COLLECT;
   st->n[0] = 1;

@@ -13,9 +13,15 @@
 #include <stddef.h>
 
 #define FILEIO_MAX (64u << 20) /* larger inputs are refused */
+/* A scenario may be larger: one of 10^7 objects is about 570 MB of text.
+   What it parses to is bounded by GCS_MAX_STMTS (program.h). */
+#define FILEIO_MAX_SCENARIO (1u << 30)
 
-/* The whole file (NUL-terminated, *len excludes the NUL); caller frees. */
+/* The whole file (NUL-terminated, *len excludes the NUL); caller frees.
+   A file larger than FILEIO_MAX is refused ("PATH:0: larger than 64 MiB"). */
 char *fileio_read(const char *path, size_t *len);
+/* The same with another limit, in bytes (a multiple of 1 MiB). */
+char *fileio_read_max(const char *path, size_t *len, size_t max);
 
 /* Write len bytes to path (through a temporary file renamed into place). */
 int fileio_write(const char *path, const void *data, size_t len);

@@ -62,6 +62,7 @@ struct mutator {
   uint32_t n, nother;
   struct gcs_action *pool; /* scripts' actions, append-only per attempt */
   uint32_t npool;
+  struct gcs_steps steps; /* the steps of the list's and the pool's paths */
   uint32_t nnames;
   uint32_t *map, *bound, *binder; /* per name id, for rebuilding */
   uint8_t *map_kind, *ever;

@@ -13,7 +13,24 @@
 **     (new / weakref bind, del unbinds): the parser checks it statically.
 **     Scripts may name any symbol the program binds somewhere; at run time an
 **     unbound name resolves to nothing.
-**   - Sizes are bounded by the GCS_MAX_* constants below.
+**   - A path's steps live out of line, in a step pool (struct gcs_steps):
+**     the path holds their count and the index of the first. A program's
+**     paths use prog->steps; a pool is append-only and a step once written
+**     never changes, so a copied path (struct assignment) may share its
+**     steps safely: program_step_push and program_step_set copy a path's
+**     steps to the end of the pool before they change them, unless they
+**     already end it. Paths are compared by their steps' contents
+**     (program_equal), never by where the steps are.
+**   - A statement is 56 bytes: the paths of link, unlink, weakref, untrack
+**     and track share their memory with the numbers of collect and
+**     threshold (a union). Only the paths program_stmt_paths() names are
+**     meaningful; code that walks a statement's paths asks it first.
+**   - Sizes are bounded by the GCS_MAX_* constants below. A parsed
+**     scenario holds at most GCS_MAX_STMTS statements and script actions
+**     together and GCS_MAX_SYMS names: with scenario files of at most
+**     1 GiB (fileio.h) parsing then takes at most about 6 GB whatever the
+**     file holds (docs/scenarios.md#limits); the parser refuses the line
+**     that would pass a limit.
 */
 #ifndef GCSIM_PROGRAM_H
 #define GCSIM_PROGRAM_H
@@ -23,6 +40,8 @@
 
 #define GCS_MAX_PATH_STEPS 16
 #define GCS_MAX_NAME 63
+#define GCS_MAX_STMTS (1u << 25) /* statements + actions of a scenario */
+#define GCS_MAX_SYMS (1u << 24)  /* names of a scenario */
 
 /* Object kinds of the scenario language (weakref objects are made by the
    weakref statement and action, never by `new`). */
@@ -48,7 +67,13 @@ struct gcs_path {
   uint8_t root;   /* enum gcs_root */
   uint8_t nsteps; /* <= GCS_MAX_PATH_STEPS */
   uint32_t sym;   /* GCS_ROOT_NAME: index into prog->syms */
-  int32_t step[GCS_MAX_PATH_STEPS];
+  uint32_t first; /* its steps: pool->v[first .. first + nsteps) */
+};
+
+/* A pool of path steps (append-only; see the invariants above). */
+struct gcs_steps {
+  int32_t *v;
+  uint32_t n, cap;
 };
 
 /* Top-level statements. */
@@ -101,10 +126,14 @@ struct gcs_stmt {
   uint8_t has_c;      /* weakref: a callback is given; threshold: count */
   uint32_t line;      /* 1-based source line (0 when built, not parsed) */
   uint32_t sym;       /* new/weakref/del/on: the name */
-  int64_t n[3];       /* collect: gen; threshold: T0..T2 */
-  struct gcs_path a, b, c; /* link/unlink: a b; weakref: b = target, c = cb;
-                              untrack/track: a */
   uint32_t script;    /* on: index into prog->scripts */
+  union {             /* which one: program_stmt_paths() */
+    int64_t n[3];     /* collect: gen; threshold: T0..T2 */
+    struct {
+      struct gcs_path a, b, c; /* link/unlink: a b; weakref: b = target,
+                                  c = cb; untrack/track: a */
+    };
+  };
 };
 
 struct gcs_script {
@@ -112,6 +141,7 @@ struct gcs_script {
 };
 
 struct gcs_program {
+  struct gcs_steps steps; /* the steps of every path of the program */
   struct gcs_stmt *stmts;
   uint32_t nstmts, capstmts;
   struct gcs_action *actions;
@@ -151,6 +181,33 @@ uint32_t program_add_script(struct gcs_program *p);
    object that statement `binder` (new or weakref) bound? A finalize hook
    needs the fin or legacy flag; a weakref cannot be called. */
 int program_hook_ok(const struct gcs_stmt *binder, int op);
+
+/* The paths statement st uses: a bit set of GCS_PATH_A/B/C (the others
+   share their memory with st->n). An action uses all three (unused ones
+   are zero). */
+#define GCS_PATH_A 1u
+#define GCS_PATH_B 2u
+#define GCS_PATH_C 4u
+unsigned program_stmt_paths(const struct gcs_stmt *st);
+
+/* Step i (< pa->nsteps) of path pa, whose steps are in pool. */
+static inline int32_t program_step(const struct gcs_steps *pool,
+                                   const struct gcs_path *pa, unsigned i) {
+  return pool->v[pa->first + i];
+}
+/* Append a step to pa (its steps copied to the end of pool first unless
+   they end it): 0, or -1 when out of memory or pa has
+   GCS_MAX_PATH_STEPS steps. */
+int program_step_push(struct gcs_steps *pool, struct gcs_path *pa,
+                      int32_t step);
+/* Replace step i (< pa->nsteps) of pa, on a copy of its steps: 0 or -1. */
+int program_step_set(struct gcs_steps *pool, struct gcs_path *pa, unsigned i,
+                     int32_t step);
+/* *out = *in with in's steps (in pool src) copied to pool dst: 0 or -1.
+   The name is left as it is (a symbol of in's program). */
+int program_path_copy(struct gcs_steps *dst, struct gcs_path *out,
+                      const struct gcs_steps *src, const struct gcs_path *in);
+void program_steps_free(struct gcs_steps *pool);
 
 /* Names of kinds, ops and actions as the scenario language spells them. */
 const char *program_kind_name(enum gcs_kind k);

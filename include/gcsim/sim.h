@@ -175,10 +175,12 @@ void sim_state_digest(const struct sim *s, uint64_t out[2]);
 ** without doing it (no event, no change): 0 with *out the object reached
 ** (0: nothing, as an empty slot or a dead weakref gives), or 1 when the
 ** read would stop the run (a freed or tp_cleared object on the way, *out
-** that object; is_call: the last object is being called).
+** that object; is_call: the last object is being called). p's steps are
+** in pool (its program's, or a catalog's).
 */
-int sim_peek_path(const struct sim *s, const struct gcs_path *p,
-                  uint32_t self, uint32_t arg, int is_call, uint32_t *out);
+int sim_peek_path(const struct sim *s, const struct gcs_steps *pool,
+                  const struct gcs_path *p, uint32_t self, uint32_t arg,
+                  int is_call, uint32_t *out);
 /* The object a top-level name is bound to now (0: none). */
 uint32_t sim_name_object(const struct sim *s, uint32_t sym);
 
