@@ -152,22 +152,28 @@ static void progress(void *user, const struct explore_progress *p) {
           p->seconds, eta);
 }
 
-static int too_big(int rc) {
+static int too_big(int rc, uint32_t max_states) {
   if (rc == -2) {
     fprintf(stderr,
             "gcsim explore: refused: one skeleton has more than --max-states "
-            "(default %u) states "
+            "%u states%s "
             "(the scripts' catalogs multiply: lower --actions, "
             "--path-steps, or narrow --acts and --roots)\n",
-            EXPLORE_MAX_NODES);
+            max_states ? max_states : EXPLORE_MAX_NODES,
+            max_states ? "" : " (the default)");
     return 2;
   }
   fprintf(stderr, "gcsim: out of memory\n");
   return 3;
 }
 
+/* explore_all: the search stopped early with findings (r holds them):
+   the budget ran out, or a skeleton needed more than --max-states. */
+#define EXPLORE_PARTIAL_BUDGET (-100)
+#define EXPLORE_PARTIAL_STATES (-101)
+
 /* Run the space; refuse it first when a pilot says it would take longer
-   than the budget. 0, or an exit status. */
+   than the budget. 0, EXPLORE_PARTIAL, or an exit status. */
 static int explore_all(struct explore_config *c, const struct xopts *o,
                        const struct explore_space *sp,
                        struct explore_result *r) {
@@ -183,7 +189,7 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
     int prc = explore_run(&pc, sp, o->shard_i, o->shard_n, sample, &pr);
     if (prc < 0) {
       explore_result_free(&pr);
-      return too_big(prc);
+      return too_big(prc, o->max_states);
     }
     double t = now_seconds() - t0;
     if (prc > 0) {
@@ -218,22 +224,43 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
   mc.time_limit = o->budget; /* a pilot cannot tell with few skeletons */
   double t0 = now_seconds();
   int rc = explore_run(&mc, sp, o->shard_i, o->shard_n, 0, r);
+  if (rc == -2 && r->ng) {
+    too_big(rc, o->max_states);
+    fprintf(stderr, "gcsim explore: what it found so far is printed (not "
+                    "certified)\n");
+    return EXPLORE_PARTIAL_STATES;
+  }
   if (rc == 1) {
     fprintf(stderr,
             "gcsim explore: refused: --budget %.0f s spent after %llu "
             "programs (%llu states); the space is larger. Lower a bound, "
             "split the space with --shard I/N, or raise --budget (0: no "
-            "limit)\n",
+            "limit)%s\n",
             now_seconds() - t0 > o->budget ? o->budget : now_seconds() - t0,
-            (unsigned long long)r->programs, (unsigned long long)r->states);
+            (unsigned long long)r->programs, (unsigned long long)r->states,
+            r->ng ? ". What it found so far is printed (not certified)" : "");
+    if (r->ng) return EXPLORE_PARTIAL_BUDGET;
     explore_result_free(r);
     return 2;
   }
   if (rc) {
     explore_result_free(r);
-    return too_big(rc);
+    return too_big(rc, o->max_states);
   }
   return 0;
+}
+
+/* The end of a search the budget stopped: its findings are real (each
+   program shows its violation or difference) and the smallest of the
+   programs run, but the space was not finished, so no certificate. */
+static void print_partial(const struct xopts *o,
+                          const struct explore_result *r, int why) {
+  char budget[64];
+  snprintf(budget, sizeof budget, "--budget %.0f s ran out", o->budget);
+  printf("== partial: %s after %llu programs (%llu states); not "
+         "certified, no certificate\n",
+         why == 1 ? budget : "a skeleton needed more than --max-states",
+         (unsigned long long)r->programs, (unsigned long long)r->states);
 }
 
 static int write_cert(const struct xopts *o, const char *cert) {
@@ -336,6 +363,9 @@ int cmd_explore(int argc, char **argv) {
   }
   struct explore_result r;
   rc = explore_all(&c, &o, sp, &r);
+  int partial = rc == EXPLORE_PARTIAL_BUDGET ? 1
+                : rc == EXPLORE_PARTIAL_STATES ? 2 : 0;
+  if (partial) rc = 0;
   if (rc) {
     explore_space_free(sp);
     harness_free(&h);
@@ -397,6 +427,14 @@ int cmd_explore(int argc, char **argv) {
     else free(r.g[i].text);
   }
   r.ng = kept;
+  if (partial) {
+    print_partial(&o, &r, partial);
+    free(cert);
+    explore_result_free(&r);
+    explore_space_free(sp);
+    harness_free(&h);
+    return rc ? rc : internal ? 3 : findings ? 1 : 2;
+  }
   explore_cert(&c, &o.b, o.shard_i, o.shard_n, &r, cert, CERT_LEN);
   printf("== certificate\n%s", cert);
   if (!rc) rc = write_cert(&o, cert);
@@ -474,6 +512,9 @@ int cmd_diff(int argc, char **argv) {
   if (!sp) return 3;
   struct explore_result r;
   rc = explore_all(&c, &o, sp, &r);
+  int partial = rc == EXPLORE_PARTIAL_BUDGET ? 1
+                : rc == EXPLORE_PARTIAL_STATES ? 2 : 0;
+  if (partial) rc = 0;
   if (rc) {
     explore_space_free(sp);
     return rc;
@@ -515,6 +556,14 @@ int cmd_diff(int argc, char **argv) {
   }
   char *cert = malloc(CERT_LEN);
   if (!cert) return 3;
+  if (partial) {
+    print_partial(&o, &r, partial);
+    int differ = r.ng > 0;
+    free(cert);
+    explore_result_free(&r);
+    explore_space_free(sp);
+    return rc ? rc : internal ? 3 : differ ? 1 : 2;
+  }
   explore_cert(&c, &o.b, o.shard_i, o.shard_n, &r, cert, CERT_LEN);
   printf("== certificate\n%s", cert);
   if (!rc) rc = write_cert(&o, cert);

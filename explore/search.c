@@ -1041,7 +1041,7 @@ int explore_run(const struct explore_config *c, const struct explore_space *sp,
   else if (atomic_load(&sh.done) < n) rc = 1; /* stopped by the time limit */
   r->skeletons = n;
   for (uint64_t k = 0; k < n && sh.res; k++) {
-    if (rc >= 0 && merge(r, &sh.res[k])) rc = -1;
+    if ((rc >= 0 || rc == EX_TOO_BIG) && merge(r, &sh.res[k])) rc = -1;
     for (uint32_t i = 0; i < sh.res[k].ng; i++) free(sh.res[k].g[i].text);
     free(sh.res[k].g);
   }
