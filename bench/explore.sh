@@ -16,6 +16,7 @@
 #      3.13; pyodide 3.15; a missing interpreter is reported as such);
 #   5. the same certificate twice, with -j 1 and -j 2, and from 3 shards.
 # usage: bench/explore.sh [BUDGET=600]
+#   EXPLORE_SECTIONS="2 5": run only those sections (default: all)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 budget=${1:-600}
@@ -26,9 +27,11 @@ pyenv_py() { ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1".*/bin/python3 2>/
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 sup=$root/corpus/known-findings.supp
+want() { case " ${EXPLORE_SECTIONS:-1 2 3 4 5} " in *" $1 "*) return 0 ;; esac; return 1; }
 
-echo "## 1. explore cpython-3.8b4 (bpo-38006)"
 b1="--objects 2 --weakrefs 1 --links 3 --slots 3"
+if want 1; then
+echo "## 1. explore cpython-3.8b4 (bpo-38006)"
 t0=$(now)
 "$g" explore --policy cpython-3.8b4 $b1 -j 2 -q >"$out/38b4.txt"
 t1=$(now)
@@ -37,6 +40,8 @@ awk '/^== [0-9]+\. violation call-after-clear/,/^$/' "$out/38b4.txt"
 grep -E '^(programs|states|fingerprint):' "$out/38b4.txt"
 
 echo
+fi
+if want 2; then
 echo "## 2. explore cpython-3.13 for gh-91636"
 # a finalizer that makes two weakrefs (one with a callback) and a callback
 # that reads self.0(): three actions with two-step paths
@@ -61,6 +66,8 @@ for a in 1 2; do
   done
 done
 echo
+fi
+if want 3; then
 echo "## 3. certified clean, known findings suppressed (--budget $budget in all)"
 ladder=(
   "--objects 2 --weakrefs 1 --links 2"
@@ -91,6 +98,8 @@ for pol in cpython-3.13 cpython-3.15 cpython-main; do
 done
 
 echo
+fi
+if want 4; then
 echo "## 4. diff, each group's program confirmed on both interpreters"
 label() { case $1 in pyodide:*) echo "$1" ;; *) basename "$(dirname "$(dirname "$1")")" ;; esac; }
 confirm_all() { # DIR PY1 PY2
@@ -123,6 +132,8 @@ run_diff cpython-3.13 cpython-3.15 "$(pyenv_py 3.13)" pyodide:3.15 \
   --objects 2 --weakrefs 1 --links 2
 
 echo
+fi
+if want 5; then
 echo "## 5. the same certificate: twice, -j 1, -j 2, three shards"
 for j in 1 2 2; do
   "$g" explore --policy cpython-3.8b4 $b1 -j $j -q | grep '^fingerprint:' | sed "s/^/-j $j: /"
@@ -131,4 +142,5 @@ for i in 0 1 2; do
   "$g" explore --policy cpython-3.8b4 $b1 --shard $i/3 -q --cert "$out/s$i.cert" >/dev/null
 done
 "$g" explore --combine "$out"/s0.cert "$out"/s1.cert "$out"/s2.cert | grep '^fingerprint:' | sed 's/^/3 shards combined: /'
+fi
 rm -rf "$out"
