@@ -163,6 +163,14 @@ static int too_big(int rc, uint32_t max_states) {
             max_states ? "" : " (the default)");
     return 2;
   }
+  if (rc == -3) {
+    fprintf(stderr,
+            "gcsim explore: refused: a script could choose from more than "
+            "%u actions (weakref actions alone are paths^3: lower "
+            "--path-steps or --slots, or narrow --roots and --acts)\n",
+            EXPLORE_MAX_CATALOG);
+    return 2;
+  }
   fprintf(stderr, "gcsim: out of memory\n");
   return 3;
 }

@@ -97,7 +97,8 @@ struct ex_catalog {
 };
 
 const char *ex_name(uint32_t i);
-/* 0, or -1 when out of memory. */
+/* 0, -1 when out of memory, or -2 when the catalog would have more than
+   EXPLORE_MAX_CATALOG actions. */
 int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
                uint32_t x, int call, struct ex_catalog *out);
 void ex_catalog_free(struct ex_catalog *c);

@@ -24,6 +24,7 @@
    refused), never run out of memory. */
 #define EX_MAX_NODES EXPLORE_MAX_NODES
 #define EX_TOO_BIG (-2)
+#define EX_CATALOG_BIG (-3)
 
 struct node {
   uint32_t parent;
@@ -97,6 +98,7 @@ struct shared {
   atomic_int failed;
   atomic_int expired; /* the time limit passed: workers stop */
   atomic_int too_big; /* a skeleton needed more than EX_MAX_NODES nodes */
+  atomic_int catalog_big; /* a catalog over EXPLORE_MAX_CATALOG */
 };
 
 struct worker {
@@ -850,10 +852,11 @@ static int run_skeleton(struct worker *w, const struct ex_skel *sk,
     for (uint32_t x = 0; x < sk->n; x++) {
       const struct ex_item *it = &sk->it[x];
       if (it->op != GCS_NEW) continue;
-      if ((it->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY)) &&
-          ex_actions(sk, w->b, x, 0, &w->cat[2 * x]))
-        return -1;
-      if (ex_actions(sk, w->b, x, 1, &w->cat[2 * x + 1])) return -1;
+      int rc = 0;
+      if (it->flags & (GCS_FLAG_FIN | GCS_FLAG_LEGACY))
+        rc = ex_actions(sk, w->b, x, 0, &w->cat[2 * x]);
+      if (!rc) rc = ex_actions(sk, w->b, x, 1, &w->cat[2 * x + 1]);
+      if (rc) return rc == -2 ? EX_CATALOG_BIG : -1;
     }
   kset_clear(&w->set);
   w->nn = 0;
@@ -886,6 +889,7 @@ static void *work(void *arg) {
     if (rc > 0) break;
     if (rc) {
       if (rc == EX_TOO_BIG) atomic_store(&sh->too_big, 1);
+      if (rc == EX_CATALOG_BIG) atomic_store(&sh->catalog_big, 1);
       atomic_store(&sh->failed, 1);
       break;
     }
@@ -1036,7 +1040,8 @@ int explore_run(const struct explore_config *c, const struct explore_space *sp,
     }
   }
   for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-  if (atomic_load(&sh.too_big)) rc = EX_TOO_BIG;
+  if (atomic_load(&sh.catalog_big)) rc = EX_CATALOG_BIG;
+  else if (atomic_load(&sh.too_big)) rc = EX_TOO_BIG;
   else if (atomic_load(&sh.failed)) rc = -1;
   else if (atomic_load(&sh.done) < n) rc = 1; /* stopped by the time limit */
   r->skeletons = n;

@@ -485,6 +485,12 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
     bk->n = out->n - bk->first;
     if (bk->n) out->nblocks++;
   }
+  if (out->n > EXPLORE_MAX_CATALOG) { /* entries are 16-bit indices */
+    free(ps.p);
+    program_steps_free(&ps.steps);
+    ex_catalog_free(out);
+    return -2;
+  }
   out->paths = ps.p;
   out->npaths = ps.n;
   out->steps = ps.steps;

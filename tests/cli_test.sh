@@ -125,6 +125,7 @@ check "explore: a skeleton too big" 2 "refused: one skeleton has more than --max
 # a search stopped early still prints what it found, marked partial, with no certificate (exit 1)
 check "explore: stopped early, findings kept" 1 "refused: one skeleton has more than --max-states 3000 states" "$g" explore --policy cpython-3.8b4 --objects 2 --weakrefs 1 --links 3 --slots 3 --actions 1 --max-states 3000 --shard 16/930 -j 1 --budget 0 -q
 grep -q "^== 1. violation exposed-cleared/object/gc/refcount: 6 statements" "$tmp/out" && grep -q "^== partial: a skeleton needed more than --max-states after [0-9]* programs (3000 states); not certified" "$tmp/out" && ! grep -q "^== certificate" "$tmp/out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL explore: a partial search prints its findings, no certificate"; }
+check "explore: a catalog too big" 2 "refused: a script could choose from more than 65535 actions" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 1 --actions 1 --path-steps 2 --budget 0 -q
 check "explore: over the budget while running" 2 "^gcsim explore: refused: --budget 2 s spent after [0-9]+ programs" "$g" explore --policy cpython-3.13 --objects 3 --weakrefs 0 --links 3 --kinds object --flags fin --actions 2 --acts weakref,touch --roots self --path-steps 2 --budget 2
 check "explore: bad --scripts" 2 "--scripts takes run or text" "$g" explore --policy cpython-3.13 --scripts both
 check "diff: one policy" 2 "diff needs two policies" "$g" diff cpython-3.13

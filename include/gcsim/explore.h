@@ -46,6 +46,9 @@
 #define EX_MAX_PATH_STEPS 2
 #define EX_MAX_THRESHOLDS 4
 #define EXPLORE_MAX_NODES (1u << 24) /* new states kept for one skeleton */
+/* Actions one script may choose from (a hook's catalog: weakref actions
+   alone are (paths)^2 * (paths + 1)); more are refused. */
+#define EXPLORE_MAX_CATALOG 65535u
 
 /* Roots a script path may start from. */
 #define EX_ROOT_SELF 1u
@@ -147,7 +150,8 @@ struct explore_result {
 ** or, with sample > 0, only every sample-th of those (an estimate's pilot).
 ** Returns 0; 1 when the time limit stopped it (r is then partial); -2 when
 ** one skeleton alone has more new states than the search keeps
-** (EXPLORE_MAX_NODES: the bounds are too large); -1 when out of memory or
+** (EXPLORE_MAX_NODES: the bounds are too large); -3 when a script's catalog
+** has more than EXPLORE_MAX_CATALOG actions; -1 when out of memory or
 ** a thread could not start.
 */
 int explore_run(const struct explore_config *c, const struct explore_space *sp,
