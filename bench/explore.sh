@@ -28,6 +28,20 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 sup=$root/corpus/known-findings.supp
 want() { case " ${EXPLORE_SECTIONS:-1 2 3 4 5} " in *" $1 "*) return 0 ;; esac; return 1; }
+label() { case $1 in pyodide:*) echo "$1" ;; *) basename "$(dirname "$(dirname "$1")")" ;; esac; }
+confirm_all() { # DIR PY1 PY2
+  local dir=$1 f py
+  for f in "$dir"/*.gcs; do
+    [ -e "$f" ] || continue
+    local row; row="$(basename "$f" .gcs):"
+    for py in "$2" "$3"; do
+      if [ -z "$py" ]; then row+=" (interpreter missing)"; continue; fi
+      local r; r=$("$g" confirm "$f" --python "$py" 2>&1 | grep -oE 'AGREE|DIFFER' | head -1)
+      row+=" ${r:-ERROR} on $(label "$py")"
+    done
+    echo "  $row"
+  done
+}
 
 b1="--objects 2 --weakrefs 1 --links 3 --slots 3"
 if want 1; then
@@ -48,11 +62,17 @@ echo "## 2. explore cpython-3.13 for gh-91636"
 b2="--objects 3 --weakrefs 0 --links 3 --kinds object --flags fin --actions 3 --acts weakref,touch --roots self --path-steps 2"
 echo "bounds: $b2 (--budget $budget)"
 t0=$(now)
-"$g" explore --policy cpython-3.13 $b2 -j 2 -q --budget "$budget" >"$out/91636.txt" 2>"$out/91636.err"
+"$g" explore --policy cpython-3.13 $b2 -j 2 -q --budget "$budget" -o "$out/g91" >"$out/91636.txt" 2>"$out/91636.err"
 rc=$?
 t1=$(now)
 echo "exit $rc after $(secs "$t0" "$t1") s"
-if [ $rc = 2 ]; then cat "$out/91636.err"; else grep -E '^(== |programs:)' "$out/91636.txt"; fi
+cat "$out/91636.err"
+# the groups with their programs, then the certificate's or the partial
+# search's summary line and counts
+sed -n '1,/^== \(certificate\|partial\)/p' "$out/91636.txt"
+grep -E '^(programs|states):' "$out/91636.txt"
+echo "each group's program confirmed (3.13 and 3.14.2 have gh-91636):"
+confirm_all "$out/g91" "$(pyenv_py 3.13)" pyodide:3.14
 cmp_budget=$((budget / 5))
 echo "one and two actions, --budget $cmp_budget each:"
 for a in 1 2; do
@@ -101,20 +121,6 @@ echo
 fi
 if want 4; then
 echo "## 4. diff, each group's program confirmed on both interpreters"
-label() { case $1 in pyodide:*) echo "$1" ;; *) basename "$(dirname "$(dirname "$1")")" ;; esac; }
-confirm_all() { # DIR PY1 PY2
-  local dir=$1 f py
-  for f in "$dir"/*.gcs; do
-    [ -e "$f" ] || continue
-    local row; row="$(basename "$f" .gcs):"
-    for py in "$2" "$3"; do
-      if [ -z "$py" ]; then row+=" (interpreter missing)"; continue; fi
-      local r; r=$("$g" confirm "$f" --python "$py" 2>&1 | grep -oE 'AGREE|DIFFER' | head -1)
-      row+=" ${r:-ERROR} on $(label "$py")"
-    done
-    echo "  $row"
-  done
-}
 run_diff() { # P1 P2 PY1 PY2 BOUNDS...
   local p1=$1 p2=$2 py1=$3 py2=$4; shift 4
   rm -rf "$out/diff"
