@@ -258,22 +258,32 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
   return 0;
 }
 
-/* The end of a search the budget stopped: its findings are real (each
-   program shows its violation or difference) and the smallest of the
-   programs run, but the space was not finished, so no certificate. */
-static void print_partial(const struct xopts *o,
-                          const struct explore_result *r, int why) {
-  char budget[64];
-  snprintf(budget, sizeof budget, "--budget %.0f s ran out", o->budget);
-  printf("== partial: %s after %llu programs (%llu states); not "
-         "certified, no certificate\n",
-         why == 1 ? budget : "a skeleton needed more than --max-states",
-         (unsigned long long)r->programs, (unsigned long long)r->states);
-}
-
-static int write_cert(const struct xopts *o, const char *cert) {
-  if (o->certfile && fileio_write(o->certfile, cert, strlen(cert))) return 2;
-  return 0;
+/* The end of a search: its certificate, printed and (when *rc is still 0)
+   written to --cert; or, for a search stopped early (partial: 1 by the
+   budget, 2 by --max-states), a line saying so and no certificate: its
+   findings are real (each program shows its violation or difference) and
+   the smallest of the programs run, but the space was not finished. */
+static void finish(const struct explore_config *c, const struct xopts *o,
+                   const struct explore_result *r, int partial, int *rc) {
+  if (partial) {
+    char budget[64];
+    snprintf(budget, sizeof budget, "--budget %.0f s ran out", o->budget);
+    printf("== partial: %s after %llu programs (%llu states); not "
+           "certified, no certificate\n",
+           partial == 1 ? budget : "a skeleton needed more than --max-states",
+           (unsigned long long)r->programs, (unsigned long long)r->states);
+    return;
+  }
+  char *cert = malloc(CERT_LEN);
+  if (!cert) {
+    if (!*rc) *rc = 3;
+    return;
+  }
+  explore_cert(c, &o->b, o->shard_i, o->shard_n, r, cert, CERT_LEN);
+  printf("== certificate\n%s", cert);
+  if (!*rc && o->certfile && fileio_write(o->certfile, cert, strlen(cert)))
+    *rc = 2;
+  free(cert);
 }
 
 static int make_outdir(const char *dir) {
@@ -426,8 +436,6 @@ int cmd_explore(int argc, char **argv) {
     }
     buf_free(&full);
   }
-  char *cert = malloc(CERT_LEN);
-  if (!cert) return 3;
   /* the certificate lists the groups that were reported */
   size_t kept = 0;
   for (size_t i = 0; i < r.ng; i++) {
@@ -435,23 +443,12 @@ int cmd_explore(int argc, char **argv) {
     else free(r.g[i].text);
   }
   r.ng = kept;
-  if (partial) {
-    print_partial(&o, &r, partial);
-    free(cert);
-    explore_result_free(&r);
-    explore_space_free(sp);
-    harness_free(&h);
-    return rc ? rc : internal ? 3 : findings ? 1 : 2;
-  }
-  explore_cert(&c, &o.b, o.shard_i, o.shard_n, &r, cert, CERT_LEN);
-  printf("== certificate\n%s", cert);
-  if (!rc) rc = write_cert(&o, cert);
-  free(cert);
+  finish(&c, &o, &r, partial, &rc);
   explore_result_free(&r);
   explore_space_free(sp);
   harness_free(&h);
   if (rc) return rc;
-  return internal ? 3 : findings ? 1 : 0;
+  return internal ? 3 : findings ? 1 : partial ? 2 : 0;
 }
 
 /* ---- diff ---- */
@@ -562,23 +559,10 @@ int cmd_diff(int argc, char **argv) {
     buf_free(&tb);
     putchar('\n');
   }
-  char *cert = malloc(CERT_LEN);
-  if (!cert) return 3;
-  if (partial) {
-    print_partial(&o, &r, partial);
-    int differ = r.ng > 0;
-    free(cert);
-    explore_result_free(&r);
-    explore_space_free(sp);
-    return rc ? rc : internal ? 3 : differ ? 1 : 2;
-  }
-  explore_cert(&c, &o.b, o.shard_i, o.shard_n, &r, cert, CERT_LEN);
-  printf("== certificate\n%s", cert);
-  if (!rc) rc = write_cert(&o, cert);
+  finish(&c, &o, &r, partial, &rc);
   int differ = r.ng > 0;
-  free(cert);
   explore_result_free(&r);
   explore_space_free(sp);
   if (rc) return rc;
-  return internal ? 3 : differ ? 1 : 0;
+  return internal ? 3 : differ ? 1 : partial ? 2 : 0;
 }

@@ -82,6 +82,20 @@ struct ex_block {
   uint16_t dom[3]; /* choices per position; 1 past the arity */
 };
 
+/* Block bk's entry at coordinates c, and the coordinates of its entry e. */
+static inline uint32_t ex_block_entry(const struct ex_block *bk,
+                                      const uint32_t c[3]) {
+  return bk->first + (c[0] * bk->dom[1] + c[1]) * bk->dom[2] + c[2];
+}
+static inline void ex_block_coords(const struct ex_block *bk, uint32_t e,
+                                   uint32_t c[3]) {
+  uint32_t r = e - bk->first;
+  c[2] = r % bk->dom[2];
+  r /= bk->dom[2];
+  c[1] = r % bk->dom[1];
+  c[0] = r / bk->dom[1];
+}
+
 /* The actions a script on item x's hook may do (paths from self, arg,
    names), in a fixed order: its blocks, one after the other. */
 struct ex_catalog {

@@ -97,8 +97,7 @@ struct shared {
   atomic_uint largest;
   atomic_int failed;
   atomic_int expired; /* the time limit passed: workers stop */
-  atomic_int too_big; /* a skeleton needed more than EX_MAX_NODES nodes */
-  atomic_int catalog_big; /* a catalog over EXPLORE_MAX_CATALOG */
+  atomic_int refused; /* EX_TOO_BIG or EX_CATALOG_BIG: the bounds are */
 };
 
 struct worker {
@@ -349,10 +348,6 @@ static void values(struct worker *w, const struct sim *s,
   }
 }
 
-static uint32_t entry(const struct ex_block *bk, const uint32_t c[3]) {
-  return bk->first + (c[0] * bk->dom[1] + c[1]) * bk->dom[2] + c[2];
-}
-
 /* Push a choice: the assignment with entry e as its next action of hook h
    (pinned: it stands for itself). */
 static void choose(struct worker *w, uint32_t h, uint32_t e, int pinned,
@@ -380,7 +375,7 @@ static void classes(struct worker *w, uint32_t h, const struct ex_block *bk,
     }
     uint32_t d[3] = {c[0], c[1], c[2]};
     for (uint32_t q = p + 1; q < 3; q++) d[q] = 0;
-    choose(w, h, entry(bk, d), 0, -1);
+    choose(w, h, ex_block_entry(bk, d), 0, -1);
   }
 }
 
@@ -390,7 +385,7 @@ static void members(struct worker *w, uint32_t h, const struct ex_block *bk,
                     const uint8_t *mem, uint32_t stride, uint32_t p,
                     uint32_t c[3], int i) {
   if (p == 3) {
-    choose(w, h, entry(bk, c), 1, i);
+    choose(w, h, ex_block_entry(bk, c), 1, i);
     return;
   }
   for (uint32_t j = 0; j < bk->dom[p]; j++)
@@ -405,11 +400,7 @@ static const struct ex_block *block_of(const struct ex_catalog *cat,
   for (uint32_t k = 0; k < cat->nblocks; k++) {
     const struct ex_block *bk = &cat->blocks[k];
     if (e - bk->first >= bk->n) continue;
-    uint32_t r = e - bk->first;
-    c[2] = r % bk->dom[2];
-    r /= bk->dom[2];
-    c[1] = r % bk->dom[1];
-    c[0] = r / bk->dom[1];
+    ex_block_coords(bk, e, c);
     return bk;
   }
   return NULL;
@@ -497,13 +488,17 @@ static int on_action(void *user, struct sim *s, uint32_t script, uint32_t k,
   }
   if (((as->closed >> h) & 1u) || as->n >= w->b->actions) return 0;
   peek_all(s, cat, self, arg, w->pk);
+  int drop = -1; /* what w->val holds: a drop block's values or the others' */
   for (uint32_t b = 0; b < cat->nblocks; b++) {
     const struct ex_block *bk = &cat->blocks[b];
     if (!bk->arity) {
       for (uint32_t e = 0; e < bk->n; e++) choose(w, h, bk->first + e, 0, -1);
       continue;
     }
-    values(w, s, cat, bk, w->pk);
+    if (drop != (bk->act == GCS_A_DROP)) {
+      drop = bk->act == GCS_A_DROP;
+      values(w, s, cat, bk, w->pk);
+    }
     c[0] = c[1] = c[2] = 0;
     classes(w, h, bk, 0, c);
   }
@@ -888,8 +883,8 @@ static void *work(void *arg) {
     int rc = run_skeleton(w, &sh->sp->sk[sh->idx[k]], r);
     if (rc > 0) break;
     if (rc) {
-      if (rc == EX_TOO_BIG) atomic_store(&sh->too_big, 1);
-      if (rc == EX_CATALOG_BIG) atomic_store(&sh->catalog_big, 1);
+      if (rc == EX_TOO_BIG || rc == EX_CATALOG_BIG)
+        atomic_store(&sh->refused, rc);
       atomic_store(&sh->failed, 1);
       break;
     }
@@ -1040,8 +1035,7 @@ int explore_run(const struct explore_config *c, const struct explore_space *sp,
     }
   }
   for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
-  if (atomic_load(&sh.catalog_big)) rc = EX_CATALOG_BIG;
-  else if (atomic_load(&sh.too_big)) rc = EX_TOO_BIG;
+  if (atomic_load(&sh.refused)) rc = atomic_load(&sh.refused);
   else if (atomic_load(&sh.failed)) rc = -1;
   else if (atomic_load(&sh.done) < n) rc = 1; /* stopped by the time limit */
   r->skeletons = n;

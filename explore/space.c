@@ -430,66 +430,61 @@ int ex_actions(const struct ex_skel *sk, const struct explore_bounds *b,
   if (ps.n >= UINT16_MAX) goto oom; /* path indices are 16-bit */
   for (uint8_t act = 0; act < GCS_NACTS; act++) {
     if (!(b->acts & (1u << act))) continue;
-    struct gcs_action *a;
     struct ex_block *bk = &out->blocks[out->nblocks];
     memset(bk, 0, sizeof *bk);
     bk->first = out->n;
     bk->act = act;
     bk->dom[0] = bk->dom[1] = bk->dom[2] = 1;
-    switch (act) {
-    case GCS_A_TOUCH:
-    case GCS_A_CALL:
-    case GCS_A_KEEP:
-    case GCS_A_DROP:
-      for (uint32_t i = 0; i < ps.n; i++)
-        if (!cat_add(out, &ps, act, i, NOP, NOP)) goto oom;
+    switch (act) { /* the block's shape: paths per entry, choices for each */
+    case GCS_A_WEAKREF: /* holder, target, callback (ps.n: none) */
+      bk->arity = 3;
+      bk->dom[2] = (uint16_t)(ps.n + 1);
+      bk->dom[1] = bk->dom[0] = (uint16_t)ps.n;
       break;
     case GCS_A_LINK:
     case GCS_A_UNLINK:
-      for (uint32_t i = 0; i < ps.n; i++)
-        for (uint32_t j = 0; j < ps.n; j++)
-          if (!cat_add(out, &ps, act, i, j, NOP)) goto oom;
+      bk->arity = 2;
+      bk->dom[1] = bk->dom[0] = (uint16_t)ps.n;
       break;
-    case GCS_A_WEAKREF:
-      for (uint32_t i = 0; i < ps.n; i++)
-        for (uint32_t j = 0; j < ps.n; j++)
-          for (uint32_t k = 0; k <= ps.n; k++) /* k == ps.n: no callback */
-            if (!cat_add(out, &ps, act, i, j, k < ps.n ? k : NOP)) goto oom;
-      break;
-    case GCS_A_GET_OBJECTS:
-      if (!cat_add(out, &ps, act, NOP, NOP, NOP)) goto oom;
-      break;
-    case GCS_A_COLLECT:
-      for (int g = 0; g < 3; g++)
-        if (b->gens & (1u << g)) {
-          if (!(a = cat_add(out, &ps, act, NOP, NOP, NOP))) goto oom;
-          a->gen = g;
-        }
-      break;
-    default: break;
-    }
-    switch (act) { /* the block's shape, as the loops above made it */
-    case GCS_A_WEAKREF: bk->dom[2] = (uint16_t)(ps.n + 1); /* fall through */
-    case GCS_A_LINK:
-    case GCS_A_UNLINK: bk->dom[1] = (uint16_t)ps.n; /* fall through */
     case GCS_A_TOUCH:
     case GCS_A_CALL:
     case GCS_A_KEEP:
     case GCS_A_DROP:
+      bk->arity = 1;
       bk->dom[0] = (uint16_t)ps.n;
-      bk->arity = act == GCS_A_WEAKREF ? 3
-                  : (act == GCS_A_LINK || act == GCS_A_UNLINK) ? 2 : 1;
       break;
     default: break;
     }
+    uint32_t gens = (b->gens & 1u) + (b->gens >> 1 & 1u) + (b->gens >> 2 & 1u);
+    uint64_t n = bk->arity ? (uint64_t)bk->dom[0] * bk->dom[1] * bk->dom[2]
+                 : act == GCS_A_COLLECT ? gens
+                 : act == GCS_A_GET_OBJECTS;
+    if (out->n + n > EXPLORE_MAX_CATALOG) { /* entries are 16-bit indices */
+      free(ps.p);
+      program_steps_free(&ps.steps);
+      ex_catalog_free(out);
+      return -2;
+    }
+    if (bk->arity) {
+      for (uint32_t e = 0; e < n; e++) { /* in lexicographic order */
+        uint32_t c[3];
+        ex_block_coords(bk, bk->first + e, c);
+        if (!cat_add(out, &ps, act, c[0], bk->arity > 1 ? c[1] : NOP,
+                     bk->arity > 2 && c[2] < ps.n ? c[2] : NOP))
+          goto oom;
+      }
+    } else if (act == GCS_A_GET_OBJECTS) {
+      if (!cat_add(out, &ps, act, NOP, NOP, NOP)) goto oom;
+    } else if (act == GCS_A_COLLECT) {
+      for (int g = 0; g < 3; g++)
+        if (b->gens & (1u << g)) {
+          struct gcs_action *a = cat_add(out, &ps, act, NOP, NOP, NOP);
+          if (!a) goto oom;
+          a->gen = g;
+        }
+    }
     bk->n = out->n - bk->first;
     if (bk->n) out->nblocks++;
-  }
-  if (out->n > EXPLORE_MAX_CATALOG) { /* entries are 16-bit indices */
-    free(ps.p);
-    program_steps_free(&ps.steps);
-    ex_catalog_free(out);
-    return -2;
   }
   out->paths = ps.p;
   out->npaths = ps.n;

@@ -42,14 +42,15 @@ char *fileio_read_max(const char *path, size_t *len, size_t max) {
         fclose(f);
         return NULL;
       }
-      char *q = realloc(buf, cap * 2 < max + 2 ? cap * 2 : max + 2);
+      size_t ncap = cap * 2 < max + 2 ? cap * 2 : max + 2;
+      char *q = realloc(buf, ncap);
       if (!q) {
         free(buf);
         buf = NULL;
         break;
       }
       buf = q;
-      cap = cap * 2 < max + 2 ? cap * 2 : max + 2;
+      cap = ncap;
     }
     size_t got = fread(buf + n, 1, cap - n - 1, f);
     n += got;
