@@ -13,12 +13,15 @@
 #   instead of an empty corpus.
 #   FIRST_SEED=K starts at -seed=K (default 1); FIRST_CRASH_OPTS adds
 #   libFuzzer options (e.g. "-len_control=0", or "-max_len=40" to override);
-#   FUZZ_TARGET=gcsim-fuzz-edges runs the edge-coverage build instead of
-#   gcsim-fuzz (the model's feedback counters), to compare the two;
-#   FUZZ_TARGET=gcsim-fuzz-structure runs gcsim-fuzz with the structure-aware
-#   mutator (GCSIM_MUTATOR sets its share), and FUZZ_TARGET=both runs
-#   gcsim-fuzz then gcsim-fuzz-structure on the same seeds and prints the
-#   two summaries side by side.
+#   FUZZ_TARGET=gcsim-fuzz-bytes runs gcsim-fuzz with libFuzzer's stock
+#   byte mutations instead of the structure-aware mutator (GCSIM_MUTATOR
+#   sets gcsim-fuzz's share of structure-aware mutations), and
+#   FUZZ_TARGET=both runs gcsim-fuzz-bytes then gcsim-fuzz on the same seeds
+#   and prints the two summaries side by side; FUZZ_TARGET=gcsim-fuzz-edges
+#   runs the edge-coverage build (stock mutations) instead of the model's
+#   feedback counters, to compare the two guidances.
+#   bench/first_crash_table.sh runs three findings with both mutators and
+#   prints one table.
 #   FUZZ_BUILD=DIR builds and runs the targets in DIR (default build-fuzz).
 #   FUZZ_CPU=K runs on core K (default 0), so that two runs can share a
 #   2-core machine.
@@ -36,7 +39,7 @@ b=${FUZZ_BUILD:-$root/build-fuzz}
 target=${FUZZ_TARGET:-gcsim-fuzz}
 if [ "$target" = both ]; then
   out=$(mktemp); trap 'rm -f "$out"' EXIT
-  for t in gcsim-fuzz gcsim-fuzz-structure; do
+  for t in gcsim-fuzz-bytes gcsim-fuzz; do
     FUZZ_TARGET=$t "$0" "$n" "$limit" | tee -a "$out"
   done
   echo "side by side:"
@@ -45,10 +48,9 @@ if [ "$target" = both ]; then
   exit 0
 fi
 case $target in
-  gcsim-fuzz) fuzz_build "$b" ;;
+  gcsim-fuzz|gcsim-fuzz-bytes) fuzz_build "$b" ;;
   gcsim-fuzz-edges) fuzz_build "$b"; fuzz_edges_build "$b" ;;
-  gcsim-fuzz-structure) fuzz_build "$b"; cmake --build "$b" --target gcsim-fuzz-structure -j2 >/dev/null ;;
-  *) echo "FUZZ_TARGET: gcsim-fuzz, gcsim-fuzz-structure, gcsim-fuzz-edges or both, not '$target'" >&2; exit 2 ;;
+  *) echo "FUZZ_TARGET: gcsim-fuzz, gcsim-fuzz-bytes, gcsim-fuzz-edges or both, not '$target'" >&2; exit 2 ;;
 esac
 echo "$target, $pol, from ${FIRST_CRASH_SEEDS:-an empty corpus}, one core, findings set aside by ${supp#$root/}"
 tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
@@ -72,12 +74,23 @@ for seed in $(seq "$first" $((first + n - 1))); do
   fi
   echo "$secs" >>"$tmp/times"
   kind=$(grep -o '==gcsim== VIOLATION [a-z-]*' "$tmp/log$seed" | head -1 | cut -d' ' -f3)
+  # the saved crash replays to a violation, with the same trace twice
+  # (gcsim replay exits 3 if its run and the harness's disagree)
+  rc1=0 rc2=0
+  GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$supp "$b/gcsim" replay "$crash" >"$tmp/r1" 2>&1 || rc1=$?
+  GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=$supp "$b/gcsim" replay "$crash" >"$tmp/r2" 2>&1 || rc2=$?
+  [ "$rc1" = 1 ] && [ "$rc2" = 1 ] && cmp -s "$tmp/r1" "$tmp/r2" && replayed=$((${replayed:-0} + 1))
   m0=$(date +%s.%N)
   GCSIM_POLICY=$pol "$b/gcsim" minimize --bytes "$crash" >"$tmp/min$seed.gcs" 2>/dev/null
   m1=$(date +%s.%N)
   stmts=$(grep -cv '^#' "$tmp/min$seed.gcs")
   sig=$(grep '^# signature:' "$tmp/min$seed.gcs" | cut -d' ' -f3)
+  mins=$(echo "$m1 - $m0" | bc)
+  [ "$stmts" -gt "${maxst:-0}" ] && maxst=$stmts
+  [ "$(echo "$mins > ${maxmin:-0}" | bc)" = 1 ] && maxmin=$mins
   printf '%-5s %-9.2f %-18s %-10s %-12.3f %s\n' "$seed" "$secs" "$kind" \
-    "$stmts stmts" "$(echo "$m1 - $m0" | bc)" "$sig"
+    "$stmts stmts" "$mins" "$sig"
 done
 echo "median $(median <"$tmp/times") s, max $(sort -g "$tmp/times" | tail -1) s to the first crash (limit $limit s)"
+found=$(grep -cvx "$limit" "$tmp/times" || true)
+echo "found in $found of $n runs; minimized to at most ${maxst:-0} statements, in at most ${maxmin:-0} s; ${replayed:-0} of $found replayed the violation identically twice"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): executions per second of gcsim-fuzz on the seed
-# corpus, of gcsim-fuzz-edges (the model compiled with edge coverage
+# corpus (the structure-aware mutator), of gcsim-fuzz-bytes (libFuzzer's
+# stock mutations), of gcsim-fuzz-edges (the model compiled with edge coverage
 # instead of its feedback counters), of an empty libFuzzer target built the
 # same way (what libFuzzer itself costs), and of gcsim-fuzz under
 # ASan+UBSan. One core each; the corpus directory is on tmpfs when there is
 # one (fuzzlib.sh's fuzz_tmpdir).
-# gcsim-fuzz-structure is gcsim-fuzz with the structure-aware mutator.
 # usage: bench/fuzz_rate.sh [SECONDS=20] [POLICY=cpython-main]
 #   FUZZ_BUILD=DIR, FUZZ_BUILD_ASAN=DIR: build directories (default
 #   build-fuzz, build-fuzz-asan); FUZZ_RATE_ASAN=0 skips the ASan row.
@@ -15,7 +15,6 @@ secs=${1:-20} pol=${2:-cpython-main}
 b=${FUZZ_BUILD:-$root/build-fuzz} ba=${FUZZ_BUILD_ASAN:-$root/build-fuzz-asan}
 fuzz_build "$b"
 fuzz_edges_build "$b"
-cmake --build "$b" --target gcsim-fuzz-structure -j2 >/dev/null
 [ "${FUZZ_RATE_ASAN:-1}" = 0 ] || fuzz_build "$ba" asan
 tmp=$(fuzz_tmpdir); trap 'rm -rf "$tmp"' EXIT
 rate() { # label binary
@@ -27,7 +26,7 @@ rate() { # label binary
 }
 echo "policy $pol, ${secs}s each, seed corpus (corpus/seeds), max_len 64, corpus in ${tmp%/*}"
 rate "gcsim-fuzz (release)" "$b/gcsim-fuzz"
-rate "gcsim-fuzz-structure (release)" "$b/gcsim-fuzz-structure"
+rate "gcsim-fuzz-bytes (release)" "$b/gcsim-fuzz-bytes"
 rate "gcsim-fuzz-edges (release)" "$b/gcsim-fuzz-edges"
 rate "empty libFuzzer target (release)" "$b/gcsim-fuzz-empty"
 [ "${FUZZ_RATE_ASAN:-1}" = 0 ] || rate "gcsim-fuzz (ASan+UBSan)" "$ba/gcsim-fuzz"

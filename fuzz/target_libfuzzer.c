@@ -9,17 +9,17 @@
 ** prints a report and aborts, so libFuzzer saves the input as a crash;
 ** `gcsim replay CRASH` reproduces it.
 **
-** Mutations: libFuzzer's own byte mutations. Built with
-** -DGCSIM_FUZZ_STRUCTURE (gcsim-fuzz-structure, on demand: docs/fuzzing.md,
-** "The structure-aware mutator"), libFuzzer calls LLVMFuzzerCustomMutator
-** and LLVMFuzzerCustomCrossOver below: half of the mutations are
-** structure-aware (fuzz/mutator.c: statements inserted, deleted, moved,
-** changed, spliced from another input), the other half libFuzzer's own
-** (LLVMFuzzerMutate, with the dictionary), also where the structure-aware
-** mutator gives up. GCSIM_MUTATOR=bytes makes every mutation a byte
-** mutation, =structure every one structure-aware, =N (0-100) N %
-** structure-aware. It is not gcsim-fuzz's default: measured, it found
-** bpo-38006 more slowly and no deep finding sooner (docs/figures.md).
+** Mutations: the structure-aware mutator (fuzz/mutator.c: statements
+** inserted, deleted, moved, changed, spliced from another input) through
+** LLVMFuzzerCustomMutator and LLVMFuzzerCustomCrossOver below, for every
+** mutation; libFuzzer's own byte mutations (LLVMFuzzerMutate, with the
+** dictionary) only where it gives up. GCSIM_MUTATOR=N (0-100) makes N %
+** of the mutations structure-aware and the rest byte mutations through
+** the same hooks, =bytes none, =structure all (the default). Built with
+** -DGCSIM_FUZZ_BYTES (gcsim-fuzz-bytes, and gcsim-fuzz-edges) there are
+** no hooks: libFuzzer's stock mutations. Measured from an empty corpus,
+** the structure-aware mutator finds the PyObject_ClearWeakRefs crash,
+** which stock mutations do not (docs/figures.md, bench/first_crash_table.sh).
 **
 ** Built with -DGCSIM_FUZZ_POLICY="cpython-3.8" (the per-policy fuzzers of
 ** .clusterfuzzlite/build.sh, gcsim_fuzz_cpython_38 ...), the binary needs
@@ -46,12 +46,12 @@ static struct harness harness;
    never their state). */
 static struct harness_ws workspace;
 
-#if defined(GCSIM_FUZZ_STRUCTURE)
+#if !defined(GCSIM_FUZZ_BYTES)
 #define GCSIM_CUSTOM_MUTATOR 1
 /* The structure-aware mutator's scratch memory, and the share of
    mutations it makes (percent; GCSIM_MUTATOR). */
 static struct mutator mutator;
-static unsigned structure_pct = 50;
+static unsigned structure_pct = 100;
 #endif
 
 #ifndef GCSIM_FUZZ_EDGES

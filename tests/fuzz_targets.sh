@@ -4,7 +4,9 @@
 # model's feedback counters; gcsim-fuzz turns the
 # bpo-38006 seed into a crash under cpython-3.8b4 and not under 3.8; the
 # saved crash replays to the same violation; gcsim-afl (when built) does the
-# same on stdin, and afl-showmap sees its coverage and its crash.
+# same on stdin, and afl-showmap sees its coverage and its crash;
+# gcsim-fuzz mutates with the structure-aware mutator, gcsim-fuzz-bytes with
+# libFuzzer's own mutations.
 # usage: tests/fuzz_targets.sh BUILD_DIR SRCDIR
 set -u
 b=$1 src=$2
@@ -47,7 +49,26 @@ if [ -n "$crash" ]; then
   [ $? -eq 1 ] && grep -q "^result: VIOLATION call-after-clear on c at step 16 under cpython-3.8b4" "$tmp/replay" && ok || bad "replay"
 fi
 
-# 4. gcsim-afl: persistent mode binary, run on stdin and under afl-showmap
+# 4. mutations: gcsim-fuzz's are structure-aware (libFuzzer logs the
+# custom mutator as "Custom" in the mutation sequence of each new input),
+# gcsim-fuzz-bytes' are libFuzzer's own; GCSIM_MUTATOR is checked
+mkdir "$tmp/e1" "$tmp/e2"
+GCSIM_POLICY=cpython-3.9 GCSIM_SUPPRESSIONS=$src/bench/all-kinds.supp \
+  "$b/gcsim-fuzz" -seed=1 -runs=3000 -max_len=64 "$tmp/e1" >"$tmp/log" 2>&1 &&
+  grep -q "100% structure-aware mutations" "$tmp/log" &&
+  grep -q "NEW .*MS: [0-9]* Custom-" "$tmp/log" && ok || { bad "gcsim-fuzz structure-aware mutations"; tail -3 "$tmp/log"; }
+if [ -x "$b/gcsim-fuzz-bytes" ]; then
+  GCSIM_POLICY=cpython-3.9 GCSIM_SUPPRESSIONS=$src/bench/all-kinds.supp \
+    "$b/gcsim-fuzz-bytes" -seed=1 -runs=3000 -max_len=64 "$tmp/e2" >"$tmp/log" 2>&1 &&
+    grep -q "NEW .*MS: " "$tmp/log" && ! grep -q "Custom\|structure-aware" "$tmp/log" && ok ||
+    { bad "gcsim-fuzz-bytes stock mutations"; tail -3 "$tmp/log"; }
+else
+  bad "no $b/gcsim-fuzz-bytes"
+fi
+GCSIM_MUTATOR=most "$b/gcsim-fuzz" -runs=1 "$tmp/e1" >"$tmp/log" 2>&1
+[ $? -eq 2 ] && grep -q "GCSIM_MUTATOR is bytes, structure or 0-100, not 'most'" "$tmp/log" && ok || bad "bad GCSIM_MUTATOR"
+
+# 5. gcsim-afl: persistent mode binary, run on stdin and under afl-showmap
 if [ -x "$b/gcsim-afl" ]; then
   GCSIM_POLICY=cpython-3.8b4 "$b/gcsim-afl" <"$seed" >"$tmp/log" 2>&1
   [ $? -ne 0 ] && grep -q "==gcsim== VIOLATION call-after-clear" "$tmp/log" && ok || bad "gcsim-afl 3.8b4"
