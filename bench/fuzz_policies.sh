@@ -8,11 +8,13 @@
 # usage: bench/fuzz_policies.sh [MINUTES=10] [POLICY...]
 #   (set GCSIM_SUPPRESSIONS=/dev/null to keep the known findings too)
 #   (default policies: cpython-3.8 cpython-3.9 cpython-3.11 cpython-main)
+#   FUZZ_BUILD=DIR builds and runs the targets in DIR (default build-fuzz;
+#   two runs side by side need two), FUZZ_CPU=K runs on core K.
 set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
 min=${1:-10}; shift || true
 pols=${*:-cpython-3.8 cpython-3.9 cpython-3.11 cpython-main}
-b=$root/build-fuzz
+b=${FUZZ_BUILD:-$root/build-fuzz}
 fuzz_build "$b"
 work=${GCSIM_POLICIES_DIR:-$(mktemp -d)}
 # the newest pyenv interpreter of the version a policy stands for, pyodide
@@ -27,7 +29,7 @@ for pol in $pols; do
   d=$work/$pol; mkdir -p "$d/corpus" "$d/artifacts"
   cp "$root"/corpus/seeds/* "$d/corpus/"
   GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=${GCSIM_SUPPRESSIONS-$root/corpus/known-findings.supp} \
-    "$b/gcsim-fuzz" -fork=1 -ignore_crashes=1 -max_total_time=$((min * 60)) \
+    taskset -c "${FUZZ_CPU:-0-63}" "$b/gcsim-fuzz" -fork=1 -ignore_crashes=1 -max_total_time=$((min * 60)) \
     -dict="$root/corpus/gcsim.dict" -max_len=256 -artifact_prefix="$d/artifacts/" \
     "$d/corpus" >"$d/log" 2>&1 || true
   n=$(ls "$d/artifacts" | grep -c '^crash-' || true)

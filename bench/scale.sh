@@ -8,7 +8,8 @@
 # For each: seconds and peak memory with checks on and off, their ratio,
 # and how the time grows from one N to the next (10x N: at most 12x time
 # is linear). Then the largest ring again with an error on its last line:
-# refused there (exit 2) without running. Also the model's bytes per object (gcsim's --trace jsonl
+# refused there (exit 2) without running. Then what fresh memory costs on
+# this machine at each N's peak, without gcsim. Also the model's bytes per object (gcsim's --trace jsonl
 # result is not needed: bench/collect.sh reports the full-collection figures
 # against CPython).
 # usage: bench/scale.sh [N...]   (default: 100000 1000000)
@@ -56,11 +57,13 @@ secs() { # FILE ARGS... -> "seconds peak_kb": the fastest of $SCALE_RUNS
   echo "$best"
 }
 printf '%-7s %10s %9s %9s %7s %10s %10s %8s\n' shape N "on (s)" "off (s)" on/off "growth" "peak MB" "B/object"
+declare -A ring_kb
 for shape in ring fanout chain; do
   prev=
   for n in $ns; do
     gen $shape $n >"$tmp/s.gcs"
     read -r on kb <<<"$(secs "$tmp/s.gcs")"
+    [ "$shape" = ring ] && ring_kb[$n]=$kb
     read -r off _ <<<"$(secs "$tmp/s.gcs" --no-check)"
     growth=-
     [ -n "$prev" ] && growth=$(awk -v a="$on" -v b="$prev" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
@@ -70,6 +73,31 @@ for shape in ring fanout chain; do
   done
 done
 echo "(B/object: the whole process's peak memory over N, the parsed scenario included)"
+# What fresh memory costs on this machine, without gcsim: a new process
+# touches one byte per 4 KiB page of the ring's peak at each N (the kernel
+# zeroes each page on its first touch, and on a virtual machine the host may
+# back it only then). Its growth from one N to the next is the platform's
+# share of gcsim's.
+touch_mem() { # KB -> seconds
+  python3 - "$1" <<'PY'
+import sys, time
+n = int(sys.argv[1]) * 1024
+t = time.perf_counter()
+b = bytearray(n)
+b[::4096] = b"\x01" * len(range(0, n, 4096))
+print("%.3f" % (time.perf_counter() - t))
+PY
+}
+prev=
+for n in $ns; do
+  kb=${ring_kb[$n]}
+  t=$(touch_mem "$kb")
+  growth=
+  [ -n "$prev" ] && growth=$(awk -v a="$t" -v b="$prev" 'BEGIN { printf ", %.1fx the previous", (b > 0 ? a / b : 0) }')
+  printf 'fresh memory: first touch of %.0f MB (the ring'"'"'s peak at N=%d) in %s s (%.2f s/GB)%s\n' \
+    "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$n" "$t" "$(awk -v t="$t" -v k="$kb" 'BEGIN { print t / (k / 1048576) }')" "$growth"
+  prev=$t
+done
 # Bad input at scale: the largest N's ring with an error on its last line is
 # refused at that line (exit 2) before anything runs.
 n=${ns##* }
