@@ -9,7 +9,8 @@
 # and how the time grows from one N to the next (10x N: at most 12x time
 # is linear). Then the largest ring again with an error on its last line:
 # refused there (exit 2) without running. Then what fresh memory costs on
-# this machine at each N's peak, without gcsim. Also the model's bytes per object (gcsim's --trace jsonl
+# this machine at each N's peak, without gcsim, and CPython's own time for
+# the ring at each N. Also the model's bytes per object (gcsim's --trace jsonl
 # result is not needed: bench/collect.sh reports the full-collection figures
 # against CPython).
 # usage: bench/scale.sh [N...]   (default: 100000 1000000)
@@ -96,6 +97,32 @@ for n in $ns; do
   [ -n "$prev" ] && growth=$(awk -v a="$t" -v b="$prev" 'BEGIN { printf ", %.1fx the previous", (b > 0 ? a / b : 0) }')
   printf 'fresh memory: first touch of %.0f MB (the ring'"'"'s peak at N=%d) in %s s (%.2f s/GB)%s\n' \
     "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$n" "$t" "$(awk -v t="$t" -v k="$kb" 'BEGIN { print t / (k / 1048576) }')" "$growth"
+  prev=$t
+done
+# The same ring in CPython (python3, or $PYTHON): N objects made, linked in
+# one cycle, every name dropped, gc.collect(); the whole script timed, as
+# gcsim's is. How CPython's own time grows with N on this machine.
+py=${PYTHON:-python3}
+prev=
+for n in $ns; do
+  t=$("$py" - "$n" <<'PY'
+import gc, sys, time
+n = int(sys.argv[1])
+t = time.perf_counter()
+gc.disable()
+class O:
+    __slots__ = ('s',)
+objs = [O() for _ in range(n)]
+for i in range(n): objs[i].s = objs[(i + 1) % n]
+del objs
+gc.collect(2)
+print("%.2f" % (time.perf_counter() - t))
+PY
+)
+  growth=
+  [ -n "$prev" ] && growth=$(awk -v a="$t" -v b="$prev" 'BEGIN { printf ", %.1fx the previous", (b > 0 ? a / b : 0) }')
+  printf '%s %s, the same ring: N=%d in %s s%s\n' "$("$py" -c 'import platform; print(platform.python_implementation())')" \
+    "$("$py" -c 'import platform; print(platform.python_version())')" "$n" "$t" "$growth"
   prev=$t
 done
 # Bad input at scale: the largest N's ring with an error on its last line is
