@@ -50,6 +50,21 @@ for m in 6 7 8 9 10 11 12 13; do
       "$p" "$src/corpus/repro/clear_weakrefs_tuple_collects.py"
   fi
 done
+# gh-91636 without a callback (found by the 3.14 campaign): every version
+# up to 3.14 hands the tp_clear'ed object to a finalizer through the weakref
+# another finalizer made, as the model says; the 3.15 model (the fix) differs.
+v=$src/corpus/scenarios/gh91636_finalizer_calls_weakref.gcs
+for m in 6 7 8 9 10 11 12 13; do
+  p=$(py $m); [ -n "$p" ] || continue
+  pol=cpython-3.$m; [ $m = 10 ] && pol=cpython-3.9
+  check "gh-91636 without a callback on 3.$m" 0 \
+    "verdict:  model violation touch-after-clear a; python violation touch-after-clear a" \
+    "$g" confirm "$v" --python "$p" --policy "$pol"
+done
+p=$(py 13)
+[ -n "$p" ] && check "gh-91636 without a callback: the 3.15 model differs from 3.13" 1 \
+  "verdict:  model clean; python violation touch-after-clear a" \
+  "$g" confirm "$v" --python "$p" --policy cpython-3.15
 # The model under the wrong preset disagrees, and says where.
 p38=$(py 8)
 if [ -n "$p38" ]; then
