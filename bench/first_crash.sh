@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): time for gcsim-fuzz, from an EMPTY corpus, to find
-# the bpo-38006 crash (call-after-clear) under cpython-3.8b4, with N
-# different -seed values on one core; then `gcsim minimize` on each crash.
+# the bpo-38006 crash (call-after-clear) under cpython-3.8b4 (or another
+# finding: below), with N different -seed values on one core; then replay
+# each crash twice and `gcsim minimize` it.
 # Options: the project's corpus/gcsim-fuzz.options (dictionary, max_len 64).
 # Other violation kinds are set aside by bench/first_crash.supp.
 # usage: bench/first_crash.sh [N=10] [LIMIT_SECONDS=60]
+#        bench/first_crash.sh --table [N=10] [DEEP_LIMIT=300] [LIMIT=60]
 #   FIRST_CRASH_POLICY=P and FIRST_CRASH_SUPP=FILE measure another finding:
 #   FIRST_CRASH_POLICY=cpython-3.11
 #   FIRST_CRASH_SUPP=bench/first_clearweakrefs.supp is the time to the
@@ -20,7 +22,8 @@
 #   and prints the two summaries side by side; FUZZ_TARGET=gcsim-fuzz-edges
 #   runs the edge-coverage build (stock mutations) instead of the model's
 #   feedback counters, to compare the two guidances.
-#   bench/first_crash_table.sh runs three findings with both mutators and
+#   bench/first_crash.sh --table [N] [DEEP_LIMIT] [LIMIT] (the same as
+#   bench/first_crash_table.sh) runs three findings with both mutators and
 #   prints one table.
 #   FUZZ_BUILD=DIR builds and runs the targets in DIR (default build-fuzz).
 #   FUZZ_CPU=K runs on core K (default 0), so that two runs can share a
@@ -28,6 +31,7 @@
 # The corpus directories are on tmpfs when there is one (fuzz_tmpdir;
 # FUZZ_TMP=DIR puts them elsewhere).
 set -euo pipefail
+if [ "${1:-}" = --table ]; then shift; exec "$(dirname "$0")/first_crash_table.sh" "$@"; fi
 source "$(dirname "$0")/fuzzlib.sh"
 n=${1:-10} limit=${2:-60} first=${FIRST_SEED:-1}
 pol=${FIRST_CRASH_POLICY:-cpython-3.8b4}

@@ -19,6 +19,8 @@ set -euo pipefail
 source "$(dirname "$0")/fuzzlib.sh"
 n=${1:-10} deep=${2:-300} limit=${3:-60}
 read -r cpu_bytes cpu_struct <<<"${FIRST_CRASH_CPUS:-0 1}"
+# built once here, so that the two columns' first_crash.sh find nothing to
+# rebuild (they share the build directory)
 fuzz_build "${FUZZ_BUILD:-$root/build-fuzz}"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 rows=("ClearWeakRefs walk|cpython-3.11|bench/first_clearweakrefs.supp|$deep"
