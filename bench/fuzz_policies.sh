@@ -15,6 +15,7 @@ source "$(dirname "$0")/fuzzlib.sh"
 min=${1:-10}; shift || true
 pols=${*:-cpython-3.8 cpython-3.9 cpython-3.11 cpython-main}
 b=${FUZZ_BUILD:-$root/build-fuzz}
+pin=(); [ -n "${FUZZ_CPU:-}" ] && pin=(taskset -c "$FUZZ_CPU")
 fuzz_build "$b"
 work=${GCSIM_POLICIES_DIR:-$(mktemp -d)}
 # the newest pyenv interpreter of the version a policy stands for, pyodide
@@ -29,7 +30,7 @@ for pol in $pols; do
   d=$work/$pol; mkdir -p "$d/corpus" "$d/artifacts"
   cp "$root"/corpus/seeds/* "$d/corpus/"
   GCSIM_POLICY=$pol GCSIM_SUPPRESSIONS=${GCSIM_SUPPRESSIONS-$root/corpus/known-findings.supp} \
-    taskset -c "${FUZZ_CPU:-0-63}" "$b/gcsim-fuzz" -fork=1 -ignore_crashes=1 -max_total_time=$((min * 60)) \
+    ${pin[@]+"${pin[@]}"} "$b/gcsim-fuzz" -fork=1 -ignore_crashes=1 -max_total_time=$((min * 60)) \
     -dict="$root/corpus/gcsim.dict" -max_len=256 -artifact_prefix="$d/artifacts/" \
     "$d/corpus" >"$d/log" 2>&1 || true
   n=$(ls "$d/artifacts" | grep -c '^crash-' || true)

@@ -57,6 +57,7 @@ secs() { # FILE ARGS... -> "seconds peak_kb": the fastest of $SCALE_RUNS
   done
   echo "$best"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }'; } # A B -> "A/Bx"
 printf '%-7s %10s %9s %9s %7s %10s %10s %8s\n' shape N "on (s)" "off (s)" on/off "growth" "peak MB" "B/object"
 declare -A ring_kb
 for shape in ring fanout chain; do
@@ -67,7 +68,7 @@ for shape in ring fanout chain; do
     [ "$shape" = ring ] && ring_kb[$n]=$kb
     read -r off _ <<<"$(secs "$tmp/s.gcs" --no-check)"
     growth=-
-    [ -n "$prev" ] && growth=$(awk -v a="$on" -v b="$prev" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
+    [ -n "$prev" ] && growth=$(ratio "$on" "$prev")
     awk -v s=$shape -v n=$n -v on=$on -v off=$off -v g=$growth -v kb=$kb 'BEGIN {
       printf "%-7s %10d %9.2f %9.2f %7.2f %10s %10.0f %8.0f\n", s, n, on, off, (off > 0 ? on / off : 0), g, kb / 1024, kb * 1024 / n }'
     prev=$on
@@ -94,7 +95,7 @@ for n in $ns; do
   kb=${ring_kb[$n]}
   t=$(touch_mem "$kb")
   growth=
-  [ -n "$prev" ] && growth=$(awk -v a="$t" -v b="$prev" 'BEGIN { printf ", %.1fx the previous", (b > 0 ? a / b : 0) }')
+  [ -n "$prev" ] && growth=", $(ratio "$t" "$prev") the previous"
   printf 'fresh memory: first touch of %.0f MB (the ring'"'"'s peak at N=%d) in %s s (%.2f s/GB)%s\n' \
     "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$n" "$t" "$(awk -v t="$t" -v k="$kb" 'BEGIN { print t / (k / 1048576) }')" "$growth"
   prev=$t
@@ -103,6 +104,7 @@ done
 # one cycle, every name dropped, gc.collect(); the whole script timed, as
 # gcsim's is. How CPython's own time grows with N on this machine.
 py=${PYTHON:-python3}
+pyname=$("$py" -c 'import platform; print(platform.python_implementation(), platform.python_version())')
 prev=
 for n in $ns; do
   t=$("$py" - "$n" <<'PY'
@@ -120,9 +122,8 @@ print("%.2f" % (time.perf_counter() - t))
 PY
 )
   growth=
-  [ -n "$prev" ] && growth=$(awk -v a="$t" -v b="$prev" 'BEGIN { printf ", %.1fx the previous", (b > 0 ? a / b : 0) }')
-  printf '%s %s, the same ring: N=%d in %s s%s\n' "$("$py" -c 'import platform; print(platform.python_implementation())')" \
-    "$("$py" -c 'import platform; print(platform.python_version())')" "$n" "$t" "$growth"
+  [ -n "$prev" ] && growth=", $(ratio "$t" "$prev") the previous"
+  printf '%s, the same ring: N=%d in %s s%s\n' "$pyname" "$n" "$t" "$growth"
   prev=$t
 done
 # Bad input at scale: the largest N's ring with an error on its last line is

@@ -175,16 +175,14 @@ static int too_big(int rc, uint32_t max_states) {
   return 3;
 }
 
-/* explore_all: the search stopped early with findings (r holds them):
-   the budget ran out, or a skeleton needed more than --max-states. */
-#define EXPLORE_PARTIAL_BUDGET (-100)
-#define EXPLORE_PARTIAL_STATES (-101)
-
 /* Run the space; refuse it first when a pilot says it would take longer
-   than the budget. 0, EXPLORE_PARTIAL, or an exit status. */
+   than the budget. 0, or an exit status. *partial: 0, or, when the search
+   stopped early with findings (r holds them, and 0 is returned), 1 if the
+   budget ran out and 2 if a skeleton needed more than --max-states. */
 static int explore_all(struct explore_config *c, const struct xopts *o,
                        const struct explore_space *sp,
-                       struct explore_result *r) {
+                       struct explore_result *r, int *partial) {
+  *partial = 0;
   uint64_t total = explore_space_skeletons(sp);
   uint64_t mine = total / o->shard_n + (o->shard_i < total % o->shard_n);
   uint32_t sample = (uint32_t)(mine > 32 ? (mine + 31) / 32 : 1);
@@ -236,7 +234,8 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
     too_big(rc, o->max_states);
     fprintf(stderr, "gcsim explore: what it found so far is printed (not "
                     "certified)\n");
-    return EXPLORE_PARTIAL_STATES;
+    *partial = 2;
+    return 0;
   }
   if (rc == 1) {
     fprintf(stderr,
@@ -247,7 +246,10 @@ static int explore_all(struct explore_config *c, const struct xopts *o,
             now_seconds() - t0 > o->budget ? o->budget : now_seconds() - t0,
             (unsigned long long)r->programs, (unsigned long long)r->states,
             r->ng ? ". What it found so far is printed (not certified)" : "");
-    if (r->ng) return EXPLORE_PARTIAL_BUDGET;
+    if (r->ng) {
+      *partial = 1;
+      return 0;
+    }
     explore_result_free(r);
     return 2;
   }
@@ -380,10 +382,8 @@ int cmd_explore(int argc, char **argv) {
     return 3;
   }
   struct explore_result r;
-  rc = explore_all(&c, &o, sp, &r);
-  int partial = rc == EXPLORE_PARTIAL_BUDGET ? 1
-                : rc == EXPLORE_PARTIAL_STATES ? 2 : 0;
-  if (partial) rc = 0;
+  int partial;
+  rc = explore_all(&c, &o, sp, &r, &partial);
   if (rc) {
     explore_space_free(sp);
     harness_free(&h);
@@ -516,10 +516,8 @@ int cmd_diff(int argc, char **argv) {
   struct explore_space *sp = explore_space_make(&o.b);
   if (!sp) return 3;
   struct explore_result r;
-  rc = explore_all(&c, &o, sp, &r);
-  int partial = rc == EXPLORE_PARTIAL_BUDGET ? 1
-                : rc == EXPLORE_PARTIAL_STATES ? 2 : 0;
-  if (partial) rc = 0;
+  int partial;
+  rc = explore_all(&c, &o, sp, &r, &partial);
   if (rc) {
     explore_space_free(sp);
     return rc;
