@@ -16,8 +16,9 @@
 /* A scenario or fuzz bytes, read and parsed/decoded. */
 struct input {
   int is_bytes;
-  char *data;
+  char *data; /* the file (fileio_map(); not NUL-terminated) */
   size_t len;
+  int mapped;
   struct gcs_program prog;
   struct codec_info info;
 };

@@ -129,8 +129,9 @@ int load_input(const char *file, int force, int strict, struct input *in) {
   memset(in, 0, sizeof *in);
   /* a scenario may be up to 1 GiB (what it parses to is bounded by
      GCS_MAX_STMTS), a fuzz input up to FILEIO_MAX */
-  in->data = fileio_read_max(file, &in->len,
-                             force == 2 ? FILEIO_MAX : FILEIO_MAX_SCENARIO);
+  in->data = fileio_map(file, &in->len,
+                        force == 2 ? FILEIO_MAX : FILEIO_MAX_SCENARIO,
+                        &in->mapped);
   if (!in->data) return 2;
   in->is_bytes = force == 2 ||
                  (force == 0 && !ends_with(file, ".gcs") &&
@@ -144,7 +145,8 @@ int load_input(const char *file, int force, int strict, struct input *in) {
                         "or gcsim replay)\n");
       return 2;
     }
-    free(in->data); /* the program no longer needs its text */
+    fileio_unmap(in->data, in->len, in->mapped); /* the program no longer
+                                                     needs its text */
     in->data = NULL;
     return 0;
   }
@@ -171,7 +173,7 @@ int load_input(const char *file, int force, int strict, struct input *in) {
 
 void free_input(struct input *in) {
   program_free(&in->prog);
-  free(in->data);
+  if (in->data) fileio_unmap(in->data, in->len, in->mapped);
 }
 
 /* The policy text: --policy, else for a scenario its policy line, else

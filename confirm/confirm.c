@@ -478,7 +478,7 @@ void confirm_digest(const struct gcs_program *prog, struct gcs_buf *out) {
   buf_printf(out, "gcsim-probe-1 %d %d %d %d\n%u\n", GCS_NOPS, GCS_NACTS,
              GCS_NKINDS, CONFIRM_MAX_ACTIONS, (unsigned)prog->nsyms);
   for (uint32_t i = 0; i < prog->nsyms; i++)
-    buf_printf(out, "%s\n", prog->syms[i]);
+    buf_printf(out, "%s\n", program_sym_name(prog, i));
   buf_printf(out, "%u\n", (unsigned)prog->nstmts);
   for (uint32_t i = 0; i < prog->nstmts; i++) {
     const struct gcs_stmt *s = &prog->stmts[i];

@@ -366,6 +366,7 @@ static void choose(struct worker *w, uint32_t h, uint32_t e, int pinned,
    catalog order: positions from p on, c[0..p) chosen. */
 static void classes(struct worker *w, uint32_t h, const struct ex_block *bk,
                     uint32_t p, uint32_t c[3]) {
+  if (p >= 3) return; /* arity <= 3; said for gcc -O3's -Warray-bounds */
   for (uint32_t j = 0; j < bk->dom[p]; j++) {
     if (w->rep[j] != j) continue; /* a class seen before */
     c[p] = j;

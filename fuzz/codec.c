@@ -558,7 +558,7 @@ static unsigned code_byte(const uint8_t *weight, unsigned k) {
 
 static uint32_t find_sym(const struct gcs_program *p, const char *name) {
   for (uint32_t i = 0; i < p->nsyms; i++)
-    if (strcmp(p->syms[i], name) == 0) return i;
+    if (strcmp(program_sym_name(p, i), name) == 0) return i;
   return UINT32_MAX;
 }
 
@@ -591,9 +591,9 @@ static int put_steps(struct enc *e, const struct gcs_path *pa) {
 }
 
 static int put_top_path(struct enc *e, const struct gcs_path *pa) {
-  const char *name = e->src->syms[pa->sym];
+  const char *name = program_sym_name(e->src, pa->sym);
   uint32_t i = 0;
-  while (i < e->d.nbound && strcmp(e->d.p->syms[e->d.bound[i]], name)) i++;
+  while (i < e->d.nbound && strcmp(program_sym_name(e->d.p, e->d.bound[i]), name)) i++;
   if (i == e->d.nbound || i >= (pa->nsteps ? 0x100 - TOP_STEPS : TOP_STEPS))
     return enc_fail(e, "a name beyond the format's caps on bound names");
   put(e, pa->nsteps ? TOP_STEPS + i : i);
@@ -607,7 +607,7 @@ static int put_script_path(struct enc *e, int call, const struct gcs_path *pa) {
   } else if (pa->root == GCS_ROOT_ARG) {
     put(e, 1 | steps);
   } else {
-    const char *name = e->src->syms[pa->sym];
+    const char *name = program_sym_name(e->src, pa->sym);
     uint32_t s = find_sym(e->d.p, name);
     if (s != UINT32_MAX && 1 + (uint32_t)call + s < SPATH_TEXT) {
       put(e, (1 + (unsigned)call + s) | steps);
@@ -623,7 +623,7 @@ static int put_script_path(struct enc *e, int call, const struct gcs_path *pa) {
 }
 
 static int put_bind_name(struct enc *e, uint32_t sym, uint8_t kind) {
-  const char *name = e->src->syms[sym];
+  const char *name = program_sym_name(e->src, sym);
   char fresh[PROGRAM_NUMBERED_NAME];
   fresh_name(&e->d, kind, fresh);
   uint32_t s = find_sym(e->d.p, name);
@@ -662,9 +662,9 @@ static int put_action(struct enc *e, int call, const struct gcs_action *a) {
 }
 
 static uint32_t bound_index(const struct enc *e, uint32_t sym) {
-  const char *name = e->src->syms[sym];
+  const char *name = program_sym_name(e->src, sym);
   for (uint32_t i = 0; i < e->d.nbound; i++)
-    if (strcmp(e->d.p->syms[e->d.bound[i]], name) == 0) return i;
+    if (strcmp(program_sym_name(e->d.p, e->d.bound[i]), name) == 0) return i;
   return UINT32_MAX;
 }
 
@@ -775,7 +775,8 @@ int codec_encode(const struct gcs_program *prog, struct gcs_buf *out,
     size_t at = out->len;
     rc = put_stmt(&e, &prog->stmts[i]);
     if (rc) break;
-    got.nsyms = nsyms; /* names the writer interned: the reader re-interns */
+    /* names the writer interned: the reader re-interns */
+    program_syms_truncate(&got, nsyms);
     e.d.fresh = fresh;
     if (out->oom) {
       rc = enc_fail(&e, "out of memory");

@@ -1,11 +1,13 @@
 /*
 ** fileio.c — see include/gcsim/fileio.h.
 */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* MAP_POPULATE */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +69,34 @@ char *fileio_read_max(const char *path, size_t *len, size_t max) {
   buf[n] = '\0';
   *len = n;
   return buf;
+}
+
+char *fileio_map(const char *path, size_t *len, size_t max, int *mapped) {
+  *mapped = 0;
+  int fd = open(path, O_RDONLY);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size > 0 && (unsigned long long)st.st_size <= max) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (p != MAP_FAILED) {
+      close(fd);
+      posix_madvise(p, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+      *mapped = 1;
+      *len = (size_t)st.st_size;
+      return p;
+    }
+  }
+  if (fd >= 0) close(fd);
+  /* empty, too large, not a regular file, or not mappable: read it (which
+     also says why it cannot be read) */
+  return fileio_read_max(path, len, max);
+}
+
+void fileio_unmap(char *p, size_t len, int mapped) {
+  if (mapped)
+    munmap(p, len);
+  else
+    free(p);
 }
 
 int fileio_write(const char *path, const void *data, size_t len) {

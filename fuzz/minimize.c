@@ -89,7 +89,7 @@ static uint32_t out_sym(struct rb *r, uint32_t sym) {
     }
     return r->map[sym] - 1;
   }
-  uint32_t s = program_sym(r->out, r->src->syms[sym]);
+  uint32_t s = program_sym(r->out, program_sym_name(r->src, sym));
   if (s == UINT32_MAX) r->oom = 1;
   return s == UINT32_MAX ? 0 : s;
 }

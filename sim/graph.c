@@ -52,7 +52,7 @@ static uint8_t list_of(const struct sobj *o) {
 /* A root's name: the bound name of a global, NULL for the others. */
 static const char *global_name(const struct sim *s, uint32_t i) {
   uint32_t sym = s->globals[i].sym;
-  return sym == UINT32_MAX ? NULL : s->prog->syms[sym];
+  return sym == UINT32_MAX ? NULL : program_sym_name(s->prog, sym);
 }
 
 /* The string storage: every label and name, copied one after another. */

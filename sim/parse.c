@@ -15,6 +15,7 @@
 #include "gcsim/policy.h"
 #include "gcsim/program.h"
 #include "gcsim/scenario.h"
+#include "name_index.h"
 
 #define MAX_TOKS 64
 
@@ -32,10 +33,8 @@ struct parser {
   uint32_t *used_line; /* first line a script names each symbol (+0) */
   uint8_t *ever_bound;
   uint32_t exit_line; /* line of `exit`, 0 before it */
-  /* names to symbols: open addressing, 1 + symbol index, 0 = empty; at
-     most half full (a linear search made big scenarios quadratic) */
-  uint32_t *htab;
-  uint32_t hcap;
+  struct name_index names; /* names to symbols (a linear search made big
+                              scenarios quadratic) */
 };
 
 static int fail(struct parser *ps, const char *fmt, ...)
@@ -85,41 +84,14 @@ static int is_ident(const char *s) {
   return 1;
 }
 
-static uint32_t name_hash(const char *s) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
-  return h;
-}
-
-/* Insert symbol sym (whose name is not in the table yet). */
-static int hash_insert(struct parser *ps, uint32_t sym) {
-  if (2 * (sym + 1) > ps->hcap) {
-    uint32_t cap = ps->hcap ? ps->hcap * 2 : 64;
-    uint32_t *t = calloc(cap, sizeof *t);
-    if (!t) return -1;
-    free(ps->htab);
-    ps->htab = t;
-    ps->hcap = cap;
-    for (uint32_t i = 0; i < sym; i++) /* rehash every symbol */
-      if (hash_insert(ps, i)) return -1;
-  }
-  uint32_t i = name_hash(ps->prog->syms[sym]) & (ps->hcap - 1);
-  while (ps->htab[i]) i = (i + 1) & (ps->hcap - 1);
-  ps->htab[i] = sym + 1;
-  return 0;
-}
-
-/* program_sym() through the table; GCS_MAX_SYMS when the table is full. */
+/* program_sym() through the index; GCS_MAX_SYMS when the table is full. */
 static uint32_t intern(struct parser *ps, const char *name) {
-  if (ps->hcap) {
-    uint32_t i = name_hash(name) & (ps->hcap - 1);
-    for (; ps->htab[i]; i = (i + 1) & (ps->hcap - 1))
-      if (strcmp(ps->prog->syms[ps->htab[i] - 1], name) == 0)
-        return ps->htab[i] - 1;
-  }
+  uint32_t sym = name_index_find(&ps->names, ps->prog, name);
+  if (sym != UINT32_MAX) return sym;
   if (ps->prog->nsyms >= GCS_MAX_SYMS) return GCS_MAX_SYMS;
-  uint32_t sym = program_sym_new(ps->prog, name);
-  if (sym == UINT32_MAX || hash_insert(ps, sym)) return UINT32_MAX;
+  sym = program_sym_new(ps->prog, name);
+  if (sym == UINT32_MAX || name_index_add(&ps->names, ps->prog, sym))
+    return UINT32_MAX;
   return sym;
 }
 
@@ -546,10 +518,10 @@ int scenario_parse(const char *text, size_t len, const char *fname,
   for (uint32_t s = 0; !ps.failed && s < prog->nsyms; s++)
     if (ps.used_line[s] && !ps.ever_bound[s]) {
       ps.line = ps.used_line[s];
-      fail(&ps, "script names '%s', which no statement binds", prog->syms[s]);
+      fail(&ps, "script names '%s', which no statement binds", program_sym_name(prog, s));
     }
   free(ps.bound);
-  free(ps.htab);
+  name_index_free(&ps.names);
   free(ps.used_line);
   free(ps.ever_bound);
   if (ps.failed) {

@@ -9,7 +9,7 @@ void scenario_print_path(const struct gcs_program *prog,
   switch (path->root) {
   case GCS_ROOT_SELF: buf_puts(out, "self"); break;
   case GCS_ROOT_ARG: buf_puts(out, "arg"); break;
-  case GCS_ROOT_NAME: buf_puts(out, prog->syms[path->sym]); break;
+  case GCS_ROOT_NAME: buf_puts(out, program_sym_name(prog, path->sym)); break;
   default: buf_puts(out, "?"); break;
   }
   for (unsigned i = 0; i < path->nsteps; i++) {
@@ -56,7 +56,7 @@ void scenario_print_stmt(const struct gcs_program *prog, uint32_t i,
   switch (s->op) {
   case GCS_POLICY: buf_printf(out, "policy %s", prog->policy); break;
   case GCS_NEW:
-    buf_printf(out, "new %s %s", prog->syms[s->sym],
+    buf_printf(out, "new %s %s", program_sym_name(prog, s->sym),
                program_kind_name((enum gcs_kind)s->kind));
     if (s->flags & GCS_FLAG_FIN) buf_puts(out, " fin");
     if (s->flags & GCS_FLAG_LEGACY) buf_puts(out, " legacy");
@@ -69,14 +69,14 @@ void scenario_print_stmt(const struct gcs_program *prog, uint32_t i,
     scenario_print_path(prog, &s->b, out);
     break;
   case GCS_WEAKREF_OP:
-    buf_printf(out, "weakref %s ", prog->syms[s->sym]);
+    buf_printf(out, "weakref %s ", program_sym_name(prog, s->sym));
     scenario_print_path(prog, &s->b, out);
     if (s->has_c) {
       buf_puts(out, " ");
       scenario_print_path(prog, &s->c, out);
     }
     break;
-  case GCS_DEL: buf_printf(out, "del %s", prog->syms[s->sym]); break;
+  case GCS_DEL: buf_printf(out, "del %s", program_sym_name(prog, s->sym)); break;
   case GCS_UNTRACK:
   case GCS_TRACK:
     buf_puts(out, s->op == GCS_TRACK ? "track " : "untrack ");
@@ -97,7 +97,7 @@ void scenario_print_stmt(const struct gcs_program *prog, uint32_t i,
   case GCS_EXIT: buf_puts(out, "exit"); break;
   case GCS_ON_FINALIZE:
   case GCS_ON_CALL: {
-    buf_printf(out, "on %s %s:", prog->syms[s->sym],
+    buf_printf(out, "on %s %s:", program_sym_name(prog, s->sym),
                s->op == GCS_ON_FINALIZE ? "finalize" : "call");
     const struct gcs_script *sc = &prog->scripts[s->script];
     for (uint32_t k = 0; k < sc->count; k++) {

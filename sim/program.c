@@ -17,7 +17,9 @@ void program_clear(struct gcs_program *p) {
   sim_scribble(p->stmts, (size_t)p->capstmts * sizeof *p->stmts);
   sim_scribble(p->actions, (size_t)p->capactions * sizeof *p->actions);
   sim_scribble(p->scripts, (size_t)p->capscripts * sizeof *p->scripts);
-  sim_scribble(p->syms, (size_t)p->capsyms * sizeof *p->syms);
+  sim_scribble(p->name_at, (size_t)p->capsyms * sizeof *p->name_at);
+  sim_scribble(p->names, p->names_cap);
+  p->names_len = 0;
 }
 
 void program_free(struct gcs_program *p) {
@@ -25,7 +27,8 @@ void program_free(struct gcs_program *p) {
   free(p->stmts);
   free(p->actions);
   free(p->scripts);
-  free(p->syms);
+  free(p->name_at);
+  free(p->names);
   memset(p, 0, sizeof *p);
 }
 
@@ -36,17 +39,27 @@ static int grow(void **arr, uint32_t n, uint32_t *cap, size_t elem) {
 
 uint32_t program_sym(struct gcs_program *p, const char *name) {
   for (uint32_t i = 0; i < p->nsyms; i++)
-    if (strcmp(p->syms[i], name) == 0) return i;
+    if (strcmp(program_sym_name(p, i), name) == 0) return i;
   return program_sym_new(p, name);
 }
 
 uint32_t program_sym_new(struct gcs_program *p, const char *name) {
   size_t len = strlen(name);
   if (len == 0 || len > GCS_MAX_NAME) return UINT32_MAX;
-  if (grow((void **)&p->syms, p->nsyms, &p->capsyms, sizeof p->syms[0]))
+  uint32_t at = p->names_len, size = (uint32_t)len + 1;
+  if (grow((void **)&p->name_at, p->nsyms, &p->capsyms, sizeof *p->name_at) ||
+      sim_grow((void **)&p->names, at + size, &p->names_cap, 1, 256))
     return UINT32_MAX;
-  memcpy(p->syms[p->nsyms], name, len + 1);
+  memcpy(p->names + at, name, size);
+  p->names_len = at + size;
+  p->name_at[p->nsyms] = at;
   return p->nsyms++;
+}
+
+void program_syms_truncate(struct gcs_program *p, uint32_t n) {
+  if (n >= p->nsyms) return;
+  p->names_len = p->name_at[n];
+  p->nsyms = n;
 }
 
 char *program_numbered_name(char *out, const char *prefix, uint32_t n) {
@@ -170,7 +183,7 @@ int program_kind_from_name(const char *s) {
 static int path_equal(const struct gcs_program *pa, const struct gcs_path *a,
                       const struct gcs_program *pb, const struct gcs_path *b) {
   if (a->root != b->root || a->nsteps != b->nsteps) return 0;
-  if (a->root == GCS_ROOT_NAME && strcmp(pa->syms[a->sym], pb->syms[b->sym]))
+  if (a->root == GCS_ROOT_NAME && strcmp(program_sym_name(pa, a->sym), program_sym_name(pb, b->sym)))
     return 0;
   for (unsigned i = 0; i < a->nsteps; i++)
     if (program_step(&pa->steps, a, i) != program_step(&pb->steps, b, i))
@@ -213,7 +226,7 @@ int program_stmt_equal(const struct gcs_program *a, uint32_t i,
   case GCS_DEL:
   case GCS_ON_FINALIZE:
   case GCS_ON_CALL:
-    if (strcmp(a->syms[x->sym], b->syms[y->sym]) != 0) return 0;
+    if (strcmp(program_sym_name(a, x->sym), program_sym_name(b, y->sym)) != 0) return 0;
     break;
   default:
     break;

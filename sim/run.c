@@ -351,7 +351,7 @@ static void stmt_new(struct sim *s, const struct gcs_stmt *st) {
            st->kind == GCS_FUNCTION;
   if (gc) heap_gc_alloc(s); /* may collect before the object exists */
   if (s->stopped) return;
-  oid id = heap_new(s, st->kind, st->flags, s->prog->syms[st->sym]);
+  oid id = heap_new(s, st->kind, st->flags, program_sym_name(s->prog, st->sym));
   if (!id) return;
   if (gc) heap_track(s, id);
   bind(s, st->sym, id);
@@ -392,7 +392,7 @@ static void stmt_weakref(struct sim *s, const struct gcs_stmt *st) {
      that allocation may run a collection */
   heap_hold(s, t);
   heap_hold(s, c);
-  oid w = weakref_new(s, t, c, s->prog->syms[st->sym]);
+  oid w = weakref_new(s, t, c, program_sym_name(s->prog, st->sym));
   if (w && !s->stopped) bind(s, st->sym, w);
   heap_release(s, c);
   heap_release(s, t);

@@ -22,7 +22,7 @@ static void put_path(XXH3_state_t *h, const struct gcs_program *p,
                      const struct gcs_path *pa) {
   put_u64(h, pa->root);
   put_u64(h, pa->nsteps);
-  if (pa->root == GCS_ROOT_NAME) put_str(h, p->syms[pa->sym]);
+  if (pa->root == GCS_ROOT_NAME) put_str(h, program_sym_name(p, pa->sym));
   for (uint32_t i = 0; i < pa->nsteps && i < GCS_MAX_PATH_STEPS; i++)
     put_u64(h, (uint64_t)(int64_t)program_step(&p->steps, pa, i));
 }
@@ -110,7 +110,7 @@ void sim_state_digest(const struct sim *s, uint64_t out[2]) {
   /* names, globals (the module dict's order) and gc.garbage */
   for (uint32_t i = 0; p && i < s->nnames; i++)
     if (s->names[i]) {
-      put_str(h, p->syms[i]);
+      put_str(h, program_sym_name(p, i));
       put_u64(h, s->names[i]);
     }
   put_u64(h, UINT64_MAX);
@@ -121,7 +121,7 @@ void sim_state_digest(const struct sim *s, uint64_t out[2]) {
     if (g->sym == UINT32_MAX || !p)
       put_u64(h, UINT64_MAX);
     else
-      put_str(h, p->syms[g->sym]);
+      put_str(h, program_sym_name(p, g->sym));
   }
   put_u64(h, UINT64_MAX);
   put(h, s->garbage, s->ngarbage * sizeof(oid));

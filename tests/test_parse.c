@@ -307,14 +307,60 @@ TEST(many_names_interned_once) {
     char want[16];
     if (st->op == GCS_NEW) {
       snprintf(want, sizeof want, "n%u", (unsigned)i);
-      ASSERT_EQ_STR(p.syms[st->sym], want);
+      ASSERT_EQ_STR(program_sym_name(&p, st->sym), want);
     } else {
       unsigned k = (unsigned)(i - 3000 + 1);
       snprintf(want, sizeof want, "n%u", k);
-      ASSERT_EQ_STR(p.syms[st->a.sym], want);
+      ASSERT_EQ_STR(program_sym_name(&p, st->a.sym), want);
       snprintf(want, sizeof want, "n%u", k - 1);
-      ASSERT_EQ_STR(p.syms[st->b.sym], want);
+      ASSERT_EQ_STR(program_sym_name(&p, st->b.sym), want);
     }
+  }
+  program_free(&p);
+}
+
+/* Names that are a prefix and a number live in arrays by number, the rest
+   in a hash table (sim/name_index.h): names that differ only in leading
+   zeros, prefixes that are prefixes of others, numbers far past a run and
+   past 10^9, digits inside a prefix, in a scrambled order and used again
+   in another. Each name gets one symbol, and every use finds it. */
+TEST(numbered_and_other_names_interned_once) {
+  static const char *const fixed[] = {
+      "o1",   "o01",  "o001", "o0",   "o00",  "o10",  "o100000000",
+      "o999999999", "o1000000000", "o4294967296", "oo1", "o", "oo",
+      "a1b2", "a1b02", "a1", "a", "_0", "_00", "_", "x9", "x09"};
+  enum { NFIXED = sizeof fixed / sizeof *fixed, NGEN = 5000 };
+  static char names[NFIXED + NGEN][24];
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < NFIXED; i++) snprintf(names[n++], 24, "%s", fixed[i]);
+  for (uint32_t i = 0; i < NGEN; i++) /* runs, gaps, far numbers */
+    snprintf(names[n++], 24, "%s%u", i % 3 ? "w" : "v",
+             i % 7 ? i * 3u : 1000000u + i * 977u);
+  uint32_t order[NFIXED + NGEN];
+  for (uint32_t i = 0; i < n; i++) order[i] = i;
+  uint64_t r = 12345;
+  for (uint32_t i = n - 1; i > 0; i--) { /* a fixed scramble */
+    r = r * 6364136223846793005ull + 1442695040888963407ull;
+    uint32_t j = (uint32_t)(r >> 33) % (i + 1), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  struct gcs_buf b;
+  buf_init(&b);
+  for (uint32_t i = 0; i < n; i++) buf_printf(&b, "new %s object\n", names[i]);
+  for (uint32_t i = 0; i < n; i++)
+    buf_printf(&b, "link %s %s\n", names[order[i]], names[i]);
+  struct gcs_program p;
+  char err[256];
+  ASSERT_EQ_INT(scenario_parse(b.p, b.len, "names.gcs", &p, err, sizeof err), 0);
+  buf_free(&b);
+  ASSERT_EQ_INT((int)p.nsyms, (int)n);
+  for (uint32_t i = 0; i < n; i++) {
+    ASSERT_EQ_STR(program_sym_name(&p, p.stmts[i].sym), names[i]);
+    ASSERT_EQ_INT((int)p.stmts[i].sym, (int)i);
+    const struct gcs_stmt *st = &p.stmts[n + i];
+    ASSERT_EQ_INT((int)st->a.sym, (int)order[i]);
+    ASSERT_EQ_INT((int)st->b.sym, (int)i);
   }
   program_free(&p);
 }

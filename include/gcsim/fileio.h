@@ -23,6 +23,14 @@ char *fileio_read(const char *path, size_t *len);
 /* The same with another limit, in bytes (a multiple of 1 MiB). */
 char *fileio_read_max(const char *path, size_t *len, size_t max);
 
+/* The whole file for reading only, without a copy: a regular file is
+   mapped (its pages are the page cache's; a scenario of 10^7 objects is
+   570 MB the process never allocates), anything else is read as
+   fileio_read_max() reads it. Not NUL-terminated when mapped: use *len.
+   *mapped says which; give the three back to fileio_unmap(). */
+char *fileio_map(const char *path, size_t *len, size_t max, int *mapped);
+void fileio_unmap(char *p, size_t len, int mapped);
+
 /* Write len bytes to path (through a temporary file renamed into place). */
 int fileio_write(const char *path, const void *data, size_t len);
 

@@ -5,7 +5,12 @@
 **
 ** Invariants:
 **   - A program is self-contained plain data: names are indices into its own
-**     symbol table (prog->syms), scripts are index ranges into prog->actions.
+**     symbol table, scripts are index ranges into prog->actions. The names
+**     lie back to back in one pool (prog->names), each NUL-terminated, and
+**     program_sym_name() finds one: a name takes its length + 5 bytes. The
+**     pool moves only when program_sym_new() adds a name, so a pointer to a
+**     name stays good while no name is added (the model's labels rely on
+**     it: a run never adds names).
 **   - Every program the parser accepts, and every program built through this
 **     API, prints as a valid .gcs scenario (scenario.h) that parses back to an
 **     equal program (program_equal).
@@ -66,7 +71,7 @@ enum gcs_root { GCS_ROOT_NONE = 0, GCS_ROOT_SELF, GCS_ROOT_ARG, GCS_ROOT_NAME };
 struct gcs_path {
   uint8_t root;   /* enum gcs_root */
   uint8_t nsteps; /* <= GCS_MAX_PATH_STEPS */
-  uint32_t sym;   /* GCS_ROOT_NAME: index into prog->syms */
+  uint32_t sym;   /* GCS_ROOT_NAME: a symbol (program_sym_name) */
   uint32_t first; /* its steps: pool->v[first .. first + nsteps) */
 };
 
@@ -148,8 +153,11 @@ struct gcs_program {
   uint32_t nactions, capactions;
   struct gcs_script *scripts;
   uint32_t nscripts, capscripts;
-  char (*syms)[GCS_MAX_NAME + 1];
+  char *names;       /* the pool: every name, NUL-terminated, back to back */
+  uint32_t *name_at; /* symbol i's name starts at names + name_at[i] */
   uint32_t nsyms, capsyms;
+  uint32_t names_len, names_cap; /* bytes (< 2^30: GCS_MAX_SYMS names of at
+                                    most GCS_MAX_NAME + 1 bytes) */
   char policy[256]; /* text of the last `policy` statement, "" if none */
 };
 
@@ -159,11 +167,20 @@ void program_free(struct gcs_program *p);
    for the next program built in it. */
 void program_clear(struct gcs_program *p);
 
+/* Symbol i's name (i < p->nsyms). */
+static inline const char *program_sym_name(const struct gcs_program *p,
+                                           uint32_t i) {
+  return p->names + p->name_at[i];
+}
+
 /* Intern a name; returns its index, or UINT32_MAX if out of memory or the
    name is longer than GCS_MAX_NAME. */
 uint32_t program_sym(struct gcs_program *p, const char *name);
 /* The same for a name the caller knows is not interned yet (no search). */
 uint32_t program_sym_new(struct gcs_program *p, const char *name);
+
+/* Forget every symbol from n on (n <= p->nsyms), and their names. */
+void program_syms_truncate(struct gcs_program *p, uint32_t n);
 
 /* Write prefix then n in decimal ("w12"): the names made up for unnamed
    objects and fresh fuzz bindings. out holds PROGRAM_NUMBERED_NAME bytes;
