@@ -176,6 +176,11 @@ static int path(struct parser *ps, const char *tok, int script,
       return fail(ps, "bad step in path '%s' at '%s' (expected .N or ())",
                   tok, c);
     }
+    if (ps->prog->steps.n >= GCS_MAX_STEPS)
+      return fail(ps,
+                  "more than %u path steps: the limit of a scenario "
+                  "(docs/scenarios.md#limits)",
+                  (unsigned)GCS_MAX_STEPS);
     if (program_step_push(&ps->prog->steps, out, step))
       return fail(ps, "out of memory");
   }

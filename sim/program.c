@@ -110,14 +110,14 @@ int program_path_copy(struct gcs_steps *dst, struct gcs_path *out,
                       const struct gcs_steps *src, const struct gcs_path *in) {
   struct gcs_path p = *in;
   if (p.nsteps) {
-    if (dst->n > UINT32_MAX - p.nsteps ||
+    if (dst->n > GCS_MAX_STEPS - p.nsteps ||
         sim_grow((void **)&dst->v, dst->n + p.nsteps, &dst->cap,
                  sizeof *dst->v, 64))
       return -1;
     /* (src may be dst: read through src->v after the growth) */
     for (unsigned i = 0; i < p.nsteps; i++)
       dst->v[dst->n + i] = program_step(src, in, i);
-    p.first = dst->n;
+    p.first = dst->n & (GCS_MAX_STEPS - 1); /* < GCS_MAX_STEPS: checked */
     dst->n += p.nsteps;
   }
   *out = p;
@@ -128,14 +128,14 @@ int program_step_push(struct gcs_steps *pool, struct gcs_path *pa,
                       int32_t step) {
   /* steps that end the pool are pa's alone past pa->nsteps: others may
      share them, never what follows */
-  int at_end = pa->nsteps && pa->first + pa->nsteps == pool->n;
+  int at_end = pa->nsteps && (uint32_t)pa->first + pa->nsteps == pool->n;
   if (pa->nsteps >= GCS_MAX_PATH_STEPS ||
       (!at_end && program_path_copy(pool, pa, pool, pa)) ||
-      pool->n == UINT32_MAX ||
+      pool->n >= GCS_MAX_STEPS ||
       sim_grow((void **)&pool->v, pool->n + 1, &pool->cap, sizeof *pool->v,
                64))
     return -1;
-  if (!pa->nsteps) pa->first = pool->n;
+  if (!pa->nsteps) pa->first = pool->n & (GCS_MAX_STEPS - 1); /* checked */
   pool->v[pool->n++] = step;
   pa->nsteps++;
   return 0;

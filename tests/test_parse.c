@@ -365,6 +365,35 @@ TEST(numbered_and_other_names_interned_once) {
   program_free(&p);
 }
 
+/* A path's steps are found by a 25-bit index (struct gcs_path), so a
+   scenario holds at most GCS_MAX_STEPS of them: the line that would pass
+   the limit is refused at its line with the limit's name, not as memory
+   running out and not by wrapping an index around. 2^21 lines of 16 steps
+   reach it exactly; the next line is refused. */
+TEST(error_path_steps_over_the_limit) {
+  static const char line[] = "untrack a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0\n";
+  const uint32_t full = GCS_MAX_STEPS / GCS_MAX_PATH_STEPS;
+  size_t n = sizeof line - 1, len = 13 + ((size_t)full + 1) * n;
+  char *text = malloc(len + 1);
+  ASSERT_TRUE(text != NULL);
+  memcpy(text, "new a object\n", 13);
+  for (uint32_t i = 0; i <= full; i++) memcpy(text + 13 + (size_t)i * n, line, n);
+  text[len] = '\0';
+  struct gcs_program p;
+  char err[256], want[128];
+  /* every full line parses: the limit is reached, not passed */
+  ASSERT_EQ_INT(scenario_parse(text, len - n, "t.gcs", &p, err, sizeof err), 0);
+  ASSERT_EQ_INT((int)p.steps.n, (int)GCS_MAX_STEPS);
+  ASSERT_EQ_INT((int)p.stmts[full].a.first, (int)(GCS_MAX_STEPS - 16));
+  program_free(&p);
+  ASSERT_EQ_INT(scenario_parse(text, len, "t.gcs", &p, err, sizeof err), -1);
+  snprintf(want, sizeof want, "t.gcs:%u: more than %u path steps", full + 2,
+           (unsigned)GCS_MAX_STEPS);
+  ASSERT_TRUE(strncmp(err, want, strlen(want)) == 0);
+  ASSERT_EQ_INT((int)p.nstmts, 0);
+  free(text);
+}
+
 TEST(roundtrip_bpo38006) {
   char why[2048];
   char *text = load_file(GCSIM_SOURCE_DIR "/corpus/scenarios/bpo38006.gcs",

@@ -26,7 +26,7 @@
 **     steps to the end of the pool before they change them, unless they
 **     already end it. Paths are compared by their steps' contents
 **     (program_equal), never by where the steps are.
-**   - A statement is 56 bytes: the paths of link, unlink, weakref, untrack
+**   - A statement is 40 bytes: the paths of link, unlink, weakref, untrack
 **     and track share their memory with the numbers of collect and
 **     threshold (a union). Only the paths program_stmt_paths() names are
 **     meaningful; code that walks a statement's paths asks it first.
@@ -47,6 +47,7 @@
 #define GCS_MAX_NAME 63
 #define GCS_MAX_STMTS (1u << 25) /* statements + actions of a scenario */
 #define GCS_MAX_SYMS (1u << 24)  /* names of a scenario */
+#define GCS_MAX_STEPS (1u << 25) /* path steps in a pool (gcs_path.first) */
 
 /* Object kinds of the scenario language (weakref objects are made by the
    weakref statement and action, never by `new`). */
@@ -69,13 +70,14 @@ enum gcs_root { GCS_ROOT_NONE = 0, GCS_ROOT_SELF, GCS_ROOT_ARG, GCS_ROOT_NAME };
 #define GCS_STEP_CALL (-1)
 
 struct gcs_path {
-  uint8_t root;   /* enum gcs_root */
-  uint8_t nsteps; /* <= GCS_MAX_PATH_STEPS */
-  uint32_t sym;   /* GCS_ROOT_NAME: a symbol (program_sym_name) */
-  uint32_t first; /* its steps: pool->v[first .. first + nsteps) */
+  uint32_t sym;        /* GCS_ROOT_NAME: a symbol (program_sym_name) */
+  uint32_t first : 25; /* its steps: pool->v[first .. first + nsteps) */
+  uint32_t root : 2;   /* enum gcs_root */
+  uint32_t nsteps : 5; /* <= GCS_MAX_PATH_STEPS */
 };
 
-/* A pool of path steps (append-only; see the invariants above). */
+/* A pool of path steps (append-only; see the invariants above), of at
+   most GCS_MAX_STEPS. */
 struct gcs_steps {
   int32_t *v;
   uint32_t n, cap;
