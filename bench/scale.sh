@@ -137,3 +137,13 @@ read -r t kb <<<"$(tail -1 "$tmp/t")"
 printf 'bad last line: %d lines, %s s, peak %.0f MB, exit %d, ran nothing: %s, %s\n' \
   "$lines" "$t" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$rc" \
   "$([ -s "$tmp/out" ] && echo no || echo yes)" "$(head -1 "$tmp/t" | sed "s|$tmp/||")"
+# Over a documented limit (docs/scenarios.md#limits): one statement more
+# than GCS_MAX_STMTS (2^25) is refused at that line, with the limit's name,
+# before anything runs, in bounded memory.
+awk 'BEGIN { for (i = 0; i <= 2 ^ 25; i++) print "gc enable" }' >"$tmp/s.gcs"
+rc=0
+/usr/bin/time -f '%e %M' "$g" run "$tmp/s.gcs" >"$tmp/out" 2>"$tmp/t" || rc=$?
+read -r t kb <<<"$(tail -1 "$tmp/t")"
+printf 'over the statement limit: %d lines, %s s, peak %.0f MB, exit %d, ran nothing: %s, %s\n' \
+  "$(wc -l <"$tmp/s.gcs")" "$t" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$rc" \
+  "$([ -s "$tmp/out" ] && echo no || echo yes)" "$(head -1 "$tmp/t" | sed "s|$tmp/||")"

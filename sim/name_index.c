@@ -8,6 +8,12 @@
 
 #include "grow.h"
 
+/* Runs made at most: RUNS_FREE, and one more for each RUNS_PER names, so
+   that names with a prefix each ("a0", "b0", ...) cost the hash table's
+   bytes, not a run's. */
+#define RUNS_FREE 64u
+#define RUNS_PER 8u
+
 struct name_run {
   uint32_t first; /* a symbol whose name starts with the prefix */
   uint32_t plen;  /* the prefix's length */
@@ -151,13 +157,14 @@ int name_index_add(struct name_index *x, const struct gcs_program *p,
   uint32_t num;
   if (numbered(program_sym_name(p, sym), &plen, &num)) {
     uint32_t r = run_find(x, p, program_sym_name(p, sym), plen);
-    if (r == UINT32_MAX && (r = run_new(x, p, sym, plen)) == UINT32_MAX)
+    if (r == UINT32_MAX && x->nruns < RUNS_FREE + sym / RUNS_PER &&
+        (r = run_new(x, p, sym, plen)) == UINT32_MAX)
       return -1;
-    struct name_run *run = &x->runs[r];
-    if (num < 2 * run->count + 16) {
+    struct name_run *run = r == UINT32_MAX ? NULL : &x->runs[r];
+    if (run && num < 2 * run->count + 16) {
       if (num >= run->len) {
         if (sim_grow((void **)&run->at, num + 1, &run->cap, sizeof *run->at,
-                     16))
+                     4))
           return -1;
         memset(run->at + run->len, 0,
                (size_t)(num + 1 - run->len) * sizeof *run->at);

@@ -12,11 +12,15 @@
 ** Invariants:
 **   - Every symbol added is found by its name, and no other name finds it.
 **     A symbol is in exactly one place: its prefix's array when its name
-**     is PREFIX + a decimal number without leading zeros below 10^9, and
-**     the number was below 2 * (names of that prefix in the array) + 16
-**     when it was added; the hash table otherwise.
-**   - Memory is linear in the number of names: an array is at most twice
-**     as long as 2 * its names + 16; the hash table at most half full.
+**     is PREFIX + a decimal number without leading zeros below 10^9, the
+**     prefix has an array, and the number was below 2 * (names of that
+**     prefix in the array) + 16 when it was added; the hash table
+**     otherwise. A prefix gets an array with its first numbered name while
+**     there are fewer than 64 + (names so far) / 8 arrays.
+**   - Memory is linear in the number of names, about 100 bytes a name at
+**     worst with the program's own: an array's capacity is at most twice
+**     2 * its names + 16; the hash table is at most half full; arrays are
+**     at most 64 + names / 8.
 **   - Plain data, no I/O, no globals: the same names in the same order give
 **     the same symbols (the program's interning decides them, not this).
 */

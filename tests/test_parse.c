@@ -322,21 +322,24 @@ TEST(many_names_interned_once) {
 /* Names that are a prefix and a number live in arrays by number, the rest
    in a hash table (sim/name_index.h): names that differ only in leading
    zeros, prefixes that are prefixes of others, numbers far past a run and
-   past 10^9, digits inside a prefix, in a scrambled order and used again
-   in another. Each name gets one symbol, and every use finds it. */
+   past 10^9, digits inside a prefix, more prefixes than get an array, in a
+   scrambled order and used again in another. Each name gets one symbol,
+   and every use finds it. */
 TEST(numbered_and_other_names_interned_once) {
   static const char *const fixed[] = {
       "o1",   "o01",  "o001", "o0",   "o00",  "o10",  "o100000000",
       "o999999999", "o1000000000", "o4294967296", "oo1", "o", "oo",
       "a1b2", "a1b02", "a1", "a", "_0", "_00", "_", "x9", "x09"};
-  enum { NFIXED = sizeof fixed / sizeof *fixed, NGEN = 5000 };
-  static char names[NFIXED + NGEN][24];
+  enum { NFIXED = sizeof fixed / sizeof *fixed, NGEN = 5000, NPFX = 1000 };
+  static char names[NFIXED + NGEN + NPFX][24];
   uint32_t n = 0;
   for (uint32_t i = 0; i < NFIXED; i++) snprintf(names[n++], 24, "%s", fixed[i]);
   for (uint32_t i = 0; i < NGEN; i++) /* runs, gaps, far numbers */
     snprintf(names[n++], 24, "%s%u", i % 3 ? "w" : "v",
              i % 7 ? i * 3u : 1000000u + i * 977u);
-  uint32_t order[NFIXED + NGEN];
+  for (uint32_t i = 0; i < NPFX; i++) /* a prefix each */
+    snprintf(names[n++], 24, "p%ux%u", i, i % 5);
+  uint32_t order[NFIXED + NGEN + NPFX];
   for (uint32_t i = 0; i < n; i++) order[i] = i;
   uint64_t r = 12345;
   for (uint32_t i = n - 1; i > 0; i--) { /* a fixed scramble */
