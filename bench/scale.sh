@@ -126,6 +126,11 @@ PY
   printf '%s, the same ring: N=%d in %s s%s\n' "$pyname" "$n" "$t" "$growth"
   prev=$t
 done
+# --audit (after every statement and script action: the tests' mode) walks
+# every object each time, so it is quadratic: the 10,000-object ring.
+gen ring 10000 >"$tmp/s.gcs"
+read -r t _ <<<"$(secs "$tmp/s.gcs" --audit)"
+printf 'the 10000-object ring with --audit: %s s\n' "$t"
 # Bad input at scale: the largest N's ring with an error on its last line is
 # refused at that line (exit 2) before anything runs.
 n=${ns##* }
