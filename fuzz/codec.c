@@ -593,7 +593,9 @@ static int put_steps(struct enc *e, const struct gcs_path *pa) {
 static int put_top_path(struct enc *e, const struct gcs_path *pa) {
   const char *name = program_sym_name(e->src, pa->sym);
   uint32_t i = 0;
-  while (i < e->d.nbound && strcmp(program_sym_name(e->d.p, e->d.bound[i]), name)) i++;
+  while (i < e->d.nbound &&
+         strcmp(program_sym_name(e->d.p, e->d.bound[i]), name))
+    i++;
   if (i == e->d.nbound || i >= (pa->nsteps ? 0x100 - TOP_STEPS : TOP_STEPS))
     return enc_fail(e, "a name beyond the format's caps on bound names");
   put(e, pa->nsteps ? TOP_STEPS + i : i);

@@ -77,7 +77,8 @@ char *fileio_map(const char *path, size_t *len, size_t max, int *mapped) {
   struct stat st;
   if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
       st.st_size > 0 && (unsigned long long)st.st_size <= max) {
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+                   MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p != MAP_FAILED) {
       close(fd);
       posix_madvise(p, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);

@@ -286,7 +286,8 @@ int check_bookkeeping(struct sim *s) {
   if (rc) return rc;
   for (uint32_t i = 0; i < s->nnames; i++)
     if (s->names[i] && !s->o[s->names[i]].alive)
-      return bad(s, "name %s is bound to a freed object", program_sym_name(s->prog, i));
+      return bad(s, "name %s is bound to a freed object",
+                 program_sym_name(s->prog, i));
   if ((rc = check_lists(s))) return rc;
   return check_weakrefs(s);
 }

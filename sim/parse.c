@@ -523,7 +523,8 @@ int scenario_parse(const char *text, size_t len, const char *fname,
   for (uint32_t s = 0; !ps.failed && s < prog->nsyms; s++)
     if (ps.used_line[s] && !ps.ever_bound[s]) {
       ps.line = ps.used_line[s];
-      fail(&ps, "script names '%s', which no statement binds", program_sym_name(prog, s));
+      fail(&ps, "script names '%s', which no statement binds",
+           program_sym_name(prog, s));
     }
   free(ps.bound);
   name_index_free(&ps.names);

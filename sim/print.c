@@ -76,7 +76,9 @@ void scenario_print_stmt(const struct gcs_program *prog, uint32_t i,
       scenario_print_path(prog, &s->c, out);
     }
     break;
-  case GCS_DEL: buf_printf(out, "del %s", program_sym_name(prog, s->sym)); break;
+  case GCS_DEL:
+    buf_printf(out, "del %s", program_sym_name(prog, s->sym));
+    break;
   case GCS_UNTRACK:
   case GCS_TRACK:
     buf_puts(out, s->op == GCS_TRACK ? "track " : "untrack ");

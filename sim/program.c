@@ -183,7 +183,8 @@ int program_kind_from_name(const char *s) {
 static int path_equal(const struct gcs_program *pa, const struct gcs_path *a,
                       const struct gcs_program *pb, const struct gcs_path *b) {
   if (a->root != b->root || a->nsteps != b->nsteps) return 0;
-  if (a->root == GCS_ROOT_NAME && strcmp(program_sym_name(pa, a->sym), program_sym_name(pb, b->sym)))
+  if (a->root == GCS_ROOT_NAME &&
+      strcmp(program_sym_name(pa, a->sym), program_sym_name(pb, b->sym)))
     return 0;
   for (unsigned i = 0; i < a->nsteps; i++)
     if (program_step(&pa->steps, a, i) != program_step(&pb->steps, b, i))
@@ -226,7 +227,8 @@ int program_stmt_equal(const struct gcs_program *a, uint32_t i,
   case GCS_DEL:
   case GCS_ON_FINALIZE:
   case GCS_ON_CALL:
-    if (strcmp(program_sym_name(a, x->sym), program_sym_name(b, y->sym)) != 0) return 0;
+    if (strcmp(program_sym_name(a, x->sym), program_sym_name(b, y->sym)))
+      return 0;
     break;
   default:
     break;

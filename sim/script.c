@@ -46,7 +46,8 @@ static void describe_path(struct sim *s, const struct sctx *cx,
   default:
     cur = p->sym < s->nnames ? s->names[p->sym] : 0;
     buf_printf(out, "name %s", program_sym_name(s->prog, p->sym));
-    graph_path_add(s, cur, GRAPH_HOP_NAME, 0, program_sym_name(s->prog, p->sym));
+    graph_path_add(s, cur, GRAPH_HOP_NAME, 0,
+                   program_sym_name(s->prog, p->sym));
     break;
   }
   buf_printf(out, " = %s", heap_label(s, cur));

@@ -333,7 +333,8 @@ TEST(numbered_and_other_names_interned_once) {
   enum { NFIXED = sizeof fixed / sizeof *fixed, NGEN = 5000, NPFX = 1000 };
   static char names[NFIXED + NGEN + NPFX][24];
   uint32_t n = 0;
-  for (uint32_t i = 0; i < NFIXED; i++) snprintf(names[n++], 24, "%s", fixed[i]);
+  for (uint32_t i = 0; i < NFIXED; i++)
+    snprintf(names[n++], 24, "%s", fixed[i]);
   for (uint32_t i = 0; i < NGEN; i++) /* runs, gaps, far numbers */
     snprintf(names[n++], 24, "%s%u", i % 3 ? "w" : "v",
              i % 7 ? i * 3u : 1000000u + i * 977u);
@@ -355,7 +356,8 @@ TEST(numbered_and_other_names_interned_once) {
     buf_printf(&b, "link %s %s\n", names[order[i]], names[i]);
   struct gcs_program p;
   char err[256];
-  ASSERT_EQ_INT(scenario_parse(b.p, b.len, "names.gcs", &p, err, sizeof err), 0);
+  ASSERT_EQ_INT(scenario_parse(b.p, b.len, "names.gcs", &p, err, sizeof err),
+                0);
   buf_free(&b);
   ASSERT_EQ_INT((int)p.nsyms, (int)n);
   for (uint32_t i = 0; i < n; i++) {
@@ -380,7 +382,8 @@ TEST(error_path_steps_over_the_limit) {
   char *text = malloc(len + 1);
   ASSERT_TRUE(text != NULL);
   memcpy(text, "new a object\n", 13);
-  for (uint32_t i = 0; i <= full; i++) memcpy(text + 13 + (size_t)i * n, line, n);
+  for (uint32_t i = 0; i <= full; i++)
+    memcpy(text + 13 + (size_t)i * n, line, n);
   text[len] = '\0';
   struct gcs_program p;
   char err[256], want[128];
