@@ -155,6 +155,18 @@ int load_input(const char *file, int force, int strict, struct input *in) {
             FILEIO_MAX >> 20);
     return 2;
   }
+  if (in->mapped) { /* fuzz bytes are kept for the run: a copy of its own,
+                       which no other process can truncate under it */
+    char *copy = malloc(in->len);
+    if (!copy) {
+      fprintf(stderr, "%s:0: out of memory\n", file);
+      return 2;
+    }
+    memcpy(copy, in->data, in->len);
+    fileio_unmap(in->data, in->len, in->mapped);
+    in->data = copy;
+    in->mapped = 0;
+  }
   if (codec_decode((const uint8_t *)in->data, in->len, &in->prog,
                    &in->info)) {
     fprintf(stderr, "%s:0: out of memory\n", file);

@@ -27,7 +27,9 @@ char *fileio_read_max(const char *path, size_t *len, size_t max);
    mapped (its pages are the page cache's; a scenario of 10^7 objects is
    570 MB the process never allocates), anything else is read as
    fileio_read_max() reads it. Not NUL-terminated when mapped: use *len.
-   *mapped says which; give the three back to fileio_unmap(). */
+   *mapped says which; give the three back to fileio_unmap(). A mapped
+   file that another process truncates faults its reader: gcsim run keeps a
+   scenario mapped only while it parses, and copies fuzz bytes. */
 char *fileio_map(const char *path, size_t *len, size_t max, int *mapped);
 void fileio_unmap(char *p, size_t len, int mapped);
 
