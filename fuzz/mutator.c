@@ -70,6 +70,7 @@ int mutator_init(struct mutator *m) {
   m->other = calloc(CODEC_MAX_STMTS, sizeof *m->other);
   m->pool = calloc(POOL_CAP, sizeof *m->pool);
   m->map = calloc(MAX_NAMES, sizeof *m->map);
+  m->sym_of = calloc(MAX_NAMES, sizeof *m->sym_of);
   m->bound = calloc(MAX_NAMES, sizeof *m->bound);
   m->binder = calloc(MAX_NAMES, sizeof *m->binder);
   m->map_kind = calloc(MAX_NAMES, 1);
@@ -78,8 +79,8 @@ int mutator_init(struct mutator *m) {
   program_init(&m->in2);
   program_init(&m->prog);
   buf_init(&m->buf);
-  if (!m->list || !m->other || !m->pool || !m->map || !m->bound ||
-      !m->binder || !m->map_kind || !m->ever) {
+  if (!m->list || !m->other || !m->pool || !m->map || !m->sym_of ||
+      !m->bound || !m->binder || !m->map_kind || !m->ever) {
     mutator_free(m);
     return -1;
   }
@@ -91,6 +92,7 @@ void mutator_free(struct mutator *m) {
   free(m->other);
   free(m->pool);
   free(m->map);
+  free(m->sym_of);
   free(m->bound);
   free(m->binder);
   free(m->map_kind);
@@ -771,10 +773,14 @@ static void repair(struct mutator *m) {
   }
 }
 
+/* Name id's symbol in m->prog: made (and searched for) once an emit, not
+   at every use (the search compares names, and was a fifth of the
+   mutator's instructions). */
 static uint32_t out_sym(struct mutator *m, uint32_t id) {
+  if (m->sym_of[id] != UINT32_MAX) return m->sym_of[id];
   char name[PROGRAM_NUMBERED_NAME];
   program_numbered_name(name, fresh_prefix[m->map_kind[id]], m->map[id]);
-  return program_sym(&m->prog, name);
+  return m->sym_of[id] = program_sym(&m->prog, name);
 }
 
 /* Path *p of the list into m->prog: its steps, and its name. */
@@ -793,6 +799,7 @@ static int emit_path(struct mutator *m, struct gcs_path *p) {
 /* Pass 2: the program, in m->prog. */
 static int emit(struct mutator *m) {
   program_clear(&m->prog);
+  for (uint32_t i = 0; i < m->nnames; i++) m->sym_of[i] = UINT32_MAX;
   for (uint32_t i = 0; i < m->n; i++) {
     const struct mutator_stmt *ms = &m->list[i];
     struct gcs_stmt *st = program_add_stmt(&m->prog);

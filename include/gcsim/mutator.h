@@ -65,6 +65,8 @@ struct mutator {
   struct gcs_steps steps; /* the steps of the list's and the pool's paths */
   uint32_t nnames;
   uint32_t *map, *bound, *binder; /* per name id, for rebuilding */
+  uint32_t *sym_of; /* per name id, while a program is emitted: its symbol
+                       there, UINT32_MAX before its first use */
   uint8_t *map_kind, *ever;
   struct gcs_program in, in2; /* the decoded parents */
   struct gcs_program prog;    /* the program built by the last success */
