@@ -736,6 +736,12 @@ static void tell(struct worker *w) {
   atomic_fetch_add(&w->sh->states, w->r->states - w->told_states);
   w->told_programs = w->r->programs;
   w->told_states = w->r->states;
+  /* while a skeleton runs too: one can take minutes, and the progress line
+     said "largest 0 statements" until the first ended */
+  unsigned big = atomic_load(&w->sh->largest);
+  while (w->r->largest > big &&
+         !atomic_compare_exchange_weak(&w->sh->largest, &big, w->r->largest)) {
+  }
 }
 
 /* A run paused at a choice (scripts chosen at run time): run the choices
@@ -890,10 +896,6 @@ static void *work(void *arg) {
       break;
     }
     tell(w);
-    unsigned big = atomic_load(&sh->largest);
-    while (r->largest > big &&
-           !atomic_compare_exchange_weak(&sh->largest, &big, r->largest)) {
-    }
     atomic_fetch_add(&sh->done, 1);
   }
   return NULL;
