@@ -131,24 +131,22 @@ done
 gen ring 10000 >"$tmp/s.gcs"
 read -r t _ <<<"$(secs "$tmp/s.gcs" --audit)"
 printf 'the 10000-object ring with --audit: %s s\n' "$t"
-# Bad input at scale: the largest N's ring with an error on its last line is
-# refused at that line (exit 2) before anything runs.
+# Bad input: `gcsim run` of $tmp/s.gcs must refuse it (exit 2) at its
+# line, before anything runs; one line of what it took and said.
+refused() { # LABEL
+  local rc=0 t kb
+  /usr/bin/time -f '%e %M' "$g" run "$tmp/s.gcs" >"$tmp/out" 2>"$tmp/t" || rc=$?
+  read -r t kb <<<"$(tail -1 "$tmp/t")"
+  printf '%s: %d lines, %s s, peak %.0f MB, exit %d, ran nothing: %s, %s\n' \
+    "$1" "$(wc -l <"$tmp/s.gcs")" "$t" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$rc" \
+    "$([ -s "$tmp/out" ] && echo no || echo yes)" "$(head -1 "$tmp/t" | sed "s|$tmp/||")"
+}
+# The largest N's ring with an error on its last line.
 n=${ns##* }
 { gen ring "$n"; echo "link o1 nowhere"; } >"$tmp/s.gcs"
-lines=$(wc -l <"$tmp/s.gcs")
-rc=0
-/usr/bin/time -f '%e %M' "$g" run "$tmp/s.gcs" >"$tmp/out" 2>"$tmp/t" || rc=$?
-read -r t kb <<<"$(tail -1 "$tmp/t")"
-printf 'bad last line: %d lines, %s s, peak %.0f MB, exit %d, ran nothing: %s, %s\n' \
-  "$lines" "$t" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$rc" \
-  "$([ -s "$tmp/out" ] && echo no || echo yes)" "$(head -1 "$tmp/t" | sed "s|$tmp/||")"
+refused "bad last line"
 # Over a documented limit (docs/scenarios.md#limits): one statement more
-# than GCS_MAX_STMTS (2^25) is refused at that line, with the limit's name,
-# before anything runs, in bounded memory.
+# than GCS_MAX_STMTS (2^25), refused with the limit's name, in bounded
+# memory.
 awk 'BEGIN { for (i = 0; i <= 2 ^ 25; i++) print "gc enable" }' >"$tmp/s.gcs"
-rc=0
-/usr/bin/time -f '%e %M' "$g" run "$tmp/s.gcs" >"$tmp/out" 2>"$tmp/t" || rc=$?
-read -r t kb <<<"$(tail -1 "$tmp/t")"
-printf 'over the statement limit: %d lines, %s s, peak %.0f MB, exit %d, ran nothing: %s, %s\n' \
-  "$(wc -l <"$tmp/s.gcs")" "$t" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" "$rc" \
-  "$([ -s "$tmp/out" ] && echo no || echo yes)" "$(head -1 "$tmp/t" | sed "s|$tmp/||")"
+refused "over the statement limit"
